@@ -1,0 +1,98 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "jot",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "JOSE", targets: ["JOSE"]),
+        .library(name: "KeyStore", targets: ["KeyStore"]),
+        .library(name: "TokenIssuer", targets: ["TokenIssuer"]),
+        .library(name: "JWTVerifier", targets: ["JWTVerifier"]),
+        .library(name: "HummingbirdJWT", targets: ["HummingbirdJWT"]),
+        .executable(name: "jot", targets: ["jot"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+    ],
+    targets: [
+        .target(
+            name: "JOSE",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "KeyStore",
+            dependencies: ["JOSE"],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "TokenIssuer",
+            dependencies: [
+                "JOSE", "KeyStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "JWTVerifier",
+            dependencies: [
+                "JOSE",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
+            name: "HummingbirdJWT",
+            dependencies: [
+                "JOSE", "JWTVerifier",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+            ],
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "jot",
+            dependencies: [
+                "JOSE", "KeyStore", "TokenIssuer", "JWTVerifier",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "JOSETests",
+            dependencies: ["JOSE"],
+            resources: [.copy("Vectors")],
+            swiftSettings: settings
+        ),
+        .testTarget(name: "TokenIssuerTests", dependencies: ["TokenIssuer", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: settings),
+    ]
+)

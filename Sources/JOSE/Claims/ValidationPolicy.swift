@@ -1,0 +1,97 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// What a verifier requires of a token beyond a valid signature (RFC 7519 §4.1, RFC 8725 §3, RFC 9068 §4).
+///
+/// Time is never read from a clock here: callers pass `now`. The defaults require `exp`, allow 30 s of clock skew,
+/// and check `iss`/`aud`/`typ` only when configured.
+public struct ValidationPolicy: Sendable {
+    /// Accepted `iss` values (exact match); `nil` does not check the issuer.
+    public var issuers: Set<String>?
+    /// Accepted audiences: the token's `aud` must contain one of them; `nil` does not check the audience.
+    public var audiences: Set<String>?
+    /// Clock-skew allowance for `exp`, `nbf` and `iat`, in seconds.
+    public var leeway: Int
+    /// Claims that must be present. `exp` by default.
+    public var requiredClaims: Set<String>
+    /// The expected `typ` header (for example `at+jwt`, RFC 9068); `nil` does not check it.
+    public var expectedType: String?
+    /// Algorithms accepted at all; `nil` accepts any algorithm a key is bound to.
+    public var allowedAlgorithms: Set<JWSAlgorithm>?
+    /// Maximum age since `iat`, in seconds; `nil` does not limit it.
+    public var maxTokenAge: Int?
+    /// Longest token accepted, in bytes, checked before any parsing.
+    public var maxTokenLength: Int
+    /// Header parameters that may be listed in `crit`.
+    public var understoodCriticalHeaders: Set<String>
+
+    public init(
+        issuers: Set<String>? = nil,
+        audiences: Set<String>? = nil,
+        leeway: Int = 30,
+        requiredClaims: Set<String> = ["exp"],
+        expectedType: String? = nil,
+        allowedAlgorithms: Set<JWSAlgorithm>? = nil,
+        maxTokenAge: Int? = nil,
+        maxTokenLength: Int = CompactJWS.defaultMaxLength,
+        understoodCriticalHeaders: Set<String> = []
+    ) {
+        self.issuers = issuers
+        self.audiences = audiences
+        self.leeway = max(0, leeway)
+        self.requiredClaims = requiredClaims
+        self.expectedType = expectedType
+        self.allowedAlgorithms = allowedAlgorithms
+        self.maxTokenAge = maxTokenAge
+        self.maxTokenLength = maxTokenLength
+        self.understoodCriticalHeaders = understoodCriticalHeaders
+    }
+
+    /// Checks the header parts of the policy (allowed algorithms, `typ`); cheap, done before cryptography.
+    public func validate(header: JWSHeader) throws {
+        if let allowedAlgorithms, !allowedAlgorithms.contains(header.algorithm) {
+            throw JOSEError.algorithmNotAllowed(header.algorithm, allowed: Array(allowedAlgorithms))
+        }
+        if let expectedType, !header.hasType(expectedType) {
+            throw TokenValidationError.typeMismatch(expected: expectedType, actual: header.type)
+        }
+    }
+
+    /// Checks the claims against the policy at time `now`.
+    public func validate(claims: JWTClaims, now: Date) throws(TokenValidationError) {
+        let now = now.timeIntervalSince1970
+        let leeway = Double(leeway)
+        for name in requiredClaims.sorted() where claims.object[name] == nil {
+            throw .missingClaim(name)
+        }
+        if let exp = claims.expiresAt, now >= exp + leeway {
+            throw .expired(secondsAgo: Int((now - exp).rounded(.down)), leeway: self.leeway)
+        }
+        if let nbf = claims.notBefore, now + leeway < nbf {
+            throw .notYetValid(inSeconds: Int((nbf - now).rounded(.up)), leeway: self.leeway)
+        }
+        if let iat = claims.issuedAt {
+            if now + leeway < iat {
+                throw .issuedInFuture(inSeconds: Int((iat - now).rounded(.up)), leeway: self.leeway)
+            }
+            if let maxTokenAge, now - iat > Double(maxTokenAge) + leeway {
+                throw .tooOld(ageSeconds: Int((now - iat).rounded(.down)), maxAge: maxTokenAge)
+            }
+        } else if maxTokenAge != nil {
+            throw .missingClaim("iat")
+        }
+        if let issuers {
+            guard let issuer = claims.issuer else { throw .missingClaim("iss") }
+            guard issuers.contains(issuer) else { throw .issuerMismatch(expected: issuers.sorted(), actual: issuer) }
+        }
+        if let audiences {
+            guard let audience = claims.audience else { throw .missingClaim("aud") }
+            guard audience.contains(where: audiences.contains) else {
+                throw .audienceMismatch(expected: audiences.sorted(), actual: audience)
+            }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// A JSON value as read by ``JSONReader``: member order is kept and numbers keep their exact text.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    /// A number in its JSON text form (already validated against the RFC 8259 grammar).
+    case number(JSONNumber)
+    case string(String)
+    case array([JSONValue])
+    case object(JSONObject)
+
+    public var stringValue: String? {
+        if case .string(let value) = self { return value }
+        return nil
+    }
+
+    public var objectValue: JSONObject? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    public var doubleValue: Double? {
+        if case .number(let value) = self { return value.doubleValue }
+        return nil
+    }
+
+    /// A short name of the JSON type, for error messages.
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+}
+
+/// A JSON number, kept as its validated literal so integers beyond 2^53 survive a round trip.
+public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
+    /// The literal as it appeared in the JSON text (or as written for a number built in code).
+    public let literal: String
+
+    /// Wraps a literal that the reader has already validated.
+    package init(validatedLiteral: String) { self.literal = validatedLiteral }
+
+    public init(_ value: Int) { self.literal = String(value) }
+
+    /// A finite double; integral values are written without a fraction.
+    public init?(_ value: Double) {
+        guard value.isFinite else { return nil }
+        if value == value.rounded(), abs(value) < 9.007_199_254_740_992e15 {
+            self.literal = String(Int64(value))
+        } else {
+            self.literal = "\(value)"
+        }
+    }
+
+    public var doubleValue: Double { Double(literal) ?? .nan }
+
+    /// The value as an integer when the literal is an integer within range.
+    public var intValue: Int? { Int(literal) }
+
+    public var description: String { literal }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(JSONNumber(value)) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    public init(nilLiteral: ()) { self = .null }
+}

@@ -1,0 +1,45 @@
+/// An immutable set of verification keys, looked up by `kid` and pinned algorithm.
+///
+/// Lookup never guesses: an unknown `kid` is an error (no fallback to a "default" key), a token without `kid`
+/// is accepted only when exactly one key of its algorithm exists, and no key is ever tried "just in case".
+public struct JWSKeySet: Sendable {
+    public let keys: [JWSVerificationKey]
+    private let indexByKeyID: [String: [Int]]
+
+    public init(_ keys: [JWSVerificationKey]) {
+        self.keys = keys
+        var index: [String: [Int]] = [:]
+        for (offset, key) in keys.enumerated() {
+            if let keyID = key.keyID { index[keyID, default: []].append(offset) }
+        }
+        self.indexByKeyID = index
+    }
+
+    public static let empty = JWSKeySet([])
+
+    public var isEmpty: Bool { keys.isEmpty }
+    public var keyIDs: [String] { keys.compactMap(\.keyID) }
+
+    public func contains(keyID: String) -> Bool { indexByKeyID[keyID] != nil }
+
+    /// The key that must verify a token with this header.
+    public func key(for header: JWSHeader) throws(JOSEError) -> JWSVerificationKey {
+        if let keyID = header.keyID {
+            guard let candidates = indexByKeyID[keyID] else { throw .unknownKeyID(keyID) }
+            for offset in candidates where keys[offset].algorithm == header.algorithm { return keys[offset] }
+            throw .algorithmMismatch(header: header.algorithm, keyID: keyID, keyAlgorithm: keys[candidates[0]].algorithm)
+        }
+        var match: JWSVerificationKey? = nil
+        var count = 0
+        for key in keys where key.algorithm == header.algorithm {
+            match = key
+            count += 1
+        }
+        if count == 1, let match { return match }
+        if count > 1 { throw .keyIDRequired(candidates: count) }
+        if keys.count == 1 {
+            throw .algorithmMismatch(header: header.algorithm, keyID: keys[0].keyID, keyAlgorithm: keys[0].algorithm)
+        }
+        throw .noKey(for: header.algorithm)
+    }
+}

@@ -1,0 +1,156 @@
+public import Crypto
+import CryptoExtras
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A key that verifies JWS signatures of exactly one algorithm.
+///
+/// The algorithm is part of the key, never taken from a token: a token whose header `alg` differs is refused
+/// before any cryptography runs. Asymmetric keys hold only public material; an HMAC key holds its secret and is
+/// never exported in a JWKS.
+public struct JWSVerificationKey: Sendable {
+    enum Material: Sendable {
+        case hmac(SymmetricKey)
+        case rsa(_RSA.Signing.PublicKey)
+        case p256(P256.Signing.PublicKey)
+        case p384(P384.Signing.PublicKey)
+        case p521(P521.Signing.PublicKey)
+        case ed25519(Curve25519.Signing.PublicKey)
+    }
+
+    public let algorithm: JWSAlgorithm
+    public let keyID: String?
+    let material: Material
+
+    init(algorithm: JWSAlgorithm, keyID: String?, material: Material) {
+        self.algorithm = algorithm
+        self.keyID = keyID
+        self.material = material
+    }
+
+    /// An HMAC verification key.
+    ///
+    /// Secrets shorter than the hash output (32 bytes for HS256) are refused (RFC 7518 §3.2) unless
+    /// `allowInsecureShortSecret` is set, for legacy tokens whose secret cannot be changed yet.
+    public init(
+        hmacSecret: some Collection<UInt8>,
+        algorithm: JWSAlgorithm = .HS256,
+        keyID: String? = nil,
+        allowInsecureShortSecret: Bool = false
+    ) throws(JOSEError) {
+        guard algorithm.family == .hmac else { throw .incompatibleKey(algorithm, reason: "an HMAC secret needs HS256, HS384 or HS512") }
+        if !allowInsecureShortSecret, hmacSecret.count < algorithm.hashByteCount {
+            throw .hmacKeyTooShort(algorithm, bytes: hmacSecret.count, minimum: algorithm.hashByteCount)
+        }
+        guard !hmacSecret.isEmpty else { throw .hmacKeyTooShort(algorithm, bytes: 0, minimum: algorithm.hashByteCount) }
+        self.init(algorithm: algorithm, keyID: keyID, material: .hmac(SymmetricKey(data: Array(hmacSecret))))
+    }
+
+    /// A key from a PEM document: an SPKI public key (`PUBLIC KEY`), or a PKCS#8/SEC1/PKCS#1 private key whose
+    /// public half is used.
+    public init(pemRepresentation pem: String, algorithm: JWSAlgorithm, keyID: String? = nil) throws(JOSEError) {
+        if pem.contains("PRIVATE KEY") {
+            let signing = try JWSSigningKey(pemRepresentation: pem, algorithm: algorithm, keyID: keyID)
+            self = signing.verificationKey
+            return
+        }
+        let material: Material
+        do {
+            switch algorithm {
+            case .HS256, .HS384, .HS512:
+                throw JOSEError.incompatibleKey(algorithm, reason: "HMAC secrets are not PEM keys")
+            case .RS256, .RS384, .RS512, .PS256, .PS384, .PS512:
+                material = .rsa(try Self.rsaPublicKey(pem: pem))
+            case .ES256: material = .p256(try P256.Signing.PublicKey(pemRepresentation: pem))
+            case .ES384: material = .p384(try P384.Signing.PublicKey(pemRepresentation: pem))
+            case .ES512: material = .p521(try P521.Signing.PublicKey(pemRepresentation: pem))
+            case .EdDSA: material = .ed25519(try Curve25519.Signing.PublicKey(pemRepresentation: pem))
+            }
+        } catch let error as JOSEError {
+            throw error
+        } catch {
+            throw .invalidPEM(reason: "not a \(algorithm.keyType)\(algorithm.curve.map { " \($0)" } ?? "") public key for \(algorithm)")
+        }
+        self.init(algorithm: algorithm, keyID: keyID, material: material)
+    }
+
+    private static func rsaPublicKey(pem: String) throws -> _RSA.Signing.PublicKey {
+        let key = try _RSA.Signing.PublicKey(unsafePEMRepresentation: pem)
+        guard key.keySizeInBits >= 2048 else { throw JOSEError.rsaKeyTooSmall(bits: key.keySizeInBits) }
+        return key
+    }
+
+    /// A copy bound to another `kid`.
+    public func withKeyID(_ keyID: String?) -> JWSVerificationKey {
+        JWSVerificationKey(algorithm: algorithm, keyID: keyID, material: material)
+    }
+
+    public var isSymmetric: Bool { algorithm.isSymmetric }
+
+    /// Checks a signature over a JWS signing input (`BASE64URL(header).BASE64URL(payload)`).
+    ///
+    /// HMAC tags are compared in constant time; ECDSA signatures must be r‖s of the curve's size (DER is refused).
+    public func isValidSignature(_ signature: some Collection<UInt8>, for signingInput: some Collection<UInt8>) -> Bool {
+        let signatureBytes = Array(signature)
+        let inputBytes = Array(signingInput)
+        return inputBytes.withUnsafeBytes { input in isValidSignature(signatureBytes, signingInput: input) }
+    }
+
+    package func isValidSignature(_ signature: [UInt8], signingInput input: UnsafeRawBufferPointer) -> Bool {
+        if let expected = algorithm.fixedSignatureByteCount, signature.count != expected { return false }
+        switch material {
+        case .hmac(let key):
+            switch algorithm {
+            case .HS256: return HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: input, using: key)
+            case .HS384: return HMAC<SHA384>.isValidAuthenticationCode(signature, authenticating: input, using: key)
+            case .HS512: return HMAC<SHA512>.isValidAuthenticationCode(signature, authenticating: input, using: key)
+            default: return false
+            }
+        case .rsa(let key):
+            let rsaSignature = _RSA.Signing.RSASignature(rawRepresentation: signature)
+            let padding: _RSA.Signing.Padding = algorithm.family == .rsaPSS ? .PSS : .insecurePKCS1v1_5
+            switch algorithm {
+            case .RS256, .PS256: return key.isValidSignature(rsaSignature, for: SHA256.hash(data: input), padding: padding)
+            case .RS384, .PS384: return key.isValidSignature(rsaSignature, for: SHA384.hash(data: input), padding: padding)
+            case .RS512, .PS512: return key.isValidSignature(rsaSignature, for: SHA512.hash(data: input), padding: padding)
+            default: return false
+            }
+        case .p256(let key):
+            guard let ecdsa = try? P256.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+            return key.isValidSignature(ecdsa, for: input)
+        case .p384(let key):
+            guard let ecdsa = try? P384.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+            return key.isValidSignature(ecdsa, for: input)
+        case .p521(let key):
+            guard let ecdsa = try? P521.Signing.ECDSASignature(rawRepresentation: signature) else { return false }
+            return key.isValidSignature(ecdsa, for: input)
+        case .ed25519(let key):
+            return key.isValidSignature(signature, for: input)
+        }
+    }
+
+    /// The public JWK of an asymmetric key; `nil` for HMAC keys, which are never published.
+    public var publicJWK: PublicJWK? { PublicJWK(self) }
+
+    /// The SPKI PEM of an asymmetric key; `nil` for HMAC keys.
+    public var pemRepresentation: String? {
+        switch material {
+        case .hmac: nil
+        case .rsa(let key): key.pemRepresentation
+        case .p256(let key): key.pemRepresentation
+        case .p384(let key): key.pemRepresentation
+        case .p521(let key): key.pemRepresentation
+        case .ed25519(let key): key.pemRepresentation
+        }
+    }
+
+    /// RSA modulus size in bits, for RSA keys.
+    public var rsaKeySizeInBits: Int? {
+        if case .rsa(let key) = material { return key.keySizeInBits }
+        return nil
+    }
+}
