@@ -78,13 +78,23 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .executableTarget(
-            name: "jot",
+        .target(
+            name: "JotCLI",
             dependencies: [
                 "JOSE", "KeyStore", "TokenIssuer", "JWTVerifier",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "jot",
+            dependencies: ["JotCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "JotCLITests",
+            dependencies: ["JotCLI", "JOSE"],
             swiftSettings: settings
         ),
         .testTarget(

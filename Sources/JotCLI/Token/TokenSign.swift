@@ -1,0 +1,92 @@
+public import ArgumentParser
+package import JOSE
+
+package import Foundation
+
+/// `jot token sign --claims JSON (--key PEM --alg ALG | --secret-env NAME) [--kid KID] [--header JSON]`.
+public struct TokenSign: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign claims as a compact JWT and print it.",
+        discussion: """
+            --header adds protected-header members; a null value removes one (for example {"typ":null}).
+            The kid defaults to the key's RFC 7638 thumbprint for PEM keys; secrets get no kid unless --kid is given.
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The claims, a JSON object (or @file).", valueName: "json"))
+    public var claims: String
+
+    @Option(name: .long, help: ArgumentHelp("A PKCS#8 PEM private key.", valueName: "pem-file"))
+    public var key: String?
+
+    @Option(name: .customLong("secret-env"), help: ArgumentHelp("Environment variable holding the HMAC secret (≥ 32 bytes).", valueName: "name"))
+    public var secretEnv: String?
+
+    @Option(name: .long, help: "The algorithm (required for RSA keys; HS256 by default for secrets).")
+    public var alg: String?
+
+    @Option(name: .long, help: "The kid header.")
+    public var kid: String?
+
+    @Option(name: .long, help: ArgumentHelp("Extra protected-header members as a JSON object; null removes one.", valueName: "json"))
+    public var header: String?
+
+    @Option(name: .customLong("expires-in"), help: ArgumentHelp("Add iat=now and exp=now+SECONDS when absent.", valueName: "seconds"))
+    public var expiresIn: Int?
+
+    public init() {}
+
+    public func validate() throws {
+        guard (key == nil) != (secretEnv == nil) else { throw ValidationError("give exactly one of --key or --secret-env") }
+        if let alg { _ = try CLIAlgorithm.parse(alg) }
+    }
+
+    public func run() async throws {
+        print(try output())
+    }
+
+    package func output(environment: [String: String]? = nil, now: Date = Date()) throws -> String {
+        let algorithm = try alg.map(CLIAlgorithm.parse)
+        var signingKey: JWSSigningKey
+        if let key {
+            let pem = try IO.readText(key)
+            if let algorithm {
+                signingKey = try JWSSigningKey(pemRepresentation: pem, algorithm: algorithm)
+            } else {
+                signingKey = try JWSSigningKey(pemRepresentation: pem, rsaAlgorithm: .RS256)
+                if signingKey.algorithm.keyType == "RSA" {
+                    throw CLIError.keyProblem("this is an RSA key, which can serve RS256/384/512 or PS256/384/512: pass --alg to pin one")
+                }
+            }
+            signingKey = signingKey.withKeyID(kid ?? signingKey.verificationKey.publicJWK?.thumbprint())
+        } else {
+            let secret = try environment.map { try IO.secret(fromEnvironment: secretEnv!, environment: $0) }
+                ?? IO.secret(fromEnvironment: secretEnv!)
+            signingKey = try JWSSigningKey(hmacSecret: secret, algorithm: algorithm ?? .HS256, keyID: kid)
+        }
+        var claims = try IO.jsonObject(self.claims, option: "--claims")
+        if let expiresIn {
+            let seconds = Int(now.timeIntervalSince1970.rounded(.down))
+            if claims["iat"] == nil { claims["iat"] = .number(JSONNumber(seconds)) }
+            if claims["exp"] == nil { claims["exp"] = .number(JSONNumber(seconds + expiresIn)) }
+        }
+        let protected = try Self.header(for: signingKey, patch: header.map { try IO.jsonObject($0, option: "--header") })
+        return try signingKey.sign(payload: JSONWriter.bytes(claims), header: protected)
+    }
+
+    /// The key's default header with a top-level merge patch applied: a `null` member removes that member.
+    package static func header(for key: JWSSigningKey, patch: JSONObject?) throws(CLIError) -> JSONObject {
+        var header = key.defaultHeader(type: "JWT")
+        for member in patch ?? [:] {
+            if member.name == "alg" {
+                guard member.value.stringValue == key.algorithm.rawValue else {
+                    throw .invalidInput("--header cannot change alg: the key is \(key.algorithm)")
+                }
+                continue
+            }
+            header[member.name] = member.value == .null ? nil : member.value
+        }
+        return header
+    }
+}
