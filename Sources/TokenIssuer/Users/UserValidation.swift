@@ -1,0 +1,70 @@
+/// The rules shared by every ``UserStore``: username and scope validation, and the scopes' storage form.
+enum UserValidation {
+    static let maximumUsernameLength = 64
+
+    /// Throws unless `username` is 1–64 characters, has no control/format/separator characters and no
+    /// leading or trailing whitespace.
+    static func validate(username: String) throws(UserStoreError) {
+        if let problem = self.problem(with: username) {
+            throw .invalidUsername(username, reason: problem)
+        }
+    }
+
+    static func problem(with username: String) -> UserStoreError.UsernameProblem? {
+        guard let first = username.first, let last = username.last else { return .empty }
+        // Checked before the length, so a huge value is rejected without counting all of it twice.
+        if let scalar = username.unicodeScalars.first(where: self.isControl) {
+            return .controlCharacter(scalar)
+        }
+        let count = username.count
+        if count > self.maximumUsernameLength {
+            return .tooLong(characters: count)
+        }
+        if first.isWhitespace || last.isWhitespace {
+            return .surroundingWhitespace
+        }
+        return nil
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate: true
+        default: false
+        }
+    }
+
+    /// `U+0007`-style name of a code point, for messages.
+    static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
+    /// Validates scope tokens (RFC 6749 §3.3: `1*( %x21 / %x23-5B / %x5D-7E )`) and drops duplicates, keeping order.
+    static func normalize(scopes: [String]) throws(UserStoreError) -> [String] {
+        var seen = Set<String>()
+        var result: [String] = []
+        for scope in scopes {
+            guard self.isScopeToken(scope) else { throw .invalidScope(scope) }
+            if seen.insert(scope).inserted {
+                result.append(scope)
+            }
+        }
+        return result
+    }
+
+    static func isScopeToken(_ scope: String) -> Bool {
+        !scope.utf8.isEmpty
+            && scope.utf8.allSatisfy { byte in
+                byte == 0x21 || (0x23...0x5B).contains(byte) || (0x5D...0x7E).contains(byte)
+            }
+    }
+
+    /// Storage form: the RFC 6749 `scope` string (space-delimited), empty for no scopes.
+    static func encode(scopes: [String]) -> String {
+        scopes.joined(separator: " ")
+    }
+
+    static func decode(scopes: String) -> [String] {
+        scopes.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+    }
+}
