@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -41,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "KeyStore",
-            dependencies: ["JOSE"],
+            dependencies: ["JOSE", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: settings
         ),
         .target(
@@ -56,6 +57,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: settings
         ),
@@ -97,9 +100,14 @@ let package = Package(
             dependencies: ["JotCLI", "JOSE"],
             swiftSettings: settings
         ),
+        .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "JOSE"], swiftSettings: settings),
         .testTarget(
             name: "JOSETests",
-            dependencies: ["JOSE"],
+            dependencies: [
+                "JOSE",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             resources: [.copy("Vectors")],
             swiftSettings: settings
         ),

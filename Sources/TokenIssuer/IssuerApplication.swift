@@ -1,0 +1,68 @@
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Assembles the issuer's HTTP application.
+public enum IssuerApplication {
+    /// The router with every issuer route; used directly by tests (`app.test(.router)`).
+    public static func makeRouter(
+        configuration: IssuerConfiguration,
+        keys: KeyRingHolder,
+        users: any UserStore,
+        metrics: IssuerMetrics,
+        now: @escaping @Sendable () -> Date = { Date() },
+        makeJWTID: @escaping @Sendable () -> String = TokenMinter.randomJWTID
+    ) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.addMiddleware {
+            LogRequestsMiddleware(.info, includeHeaders: .none)
+        }
+        let minter = TokenMinter(configuration: configuration, makeJWTID: makeJWTID)
+        SessionsController(users: users, minter: minter, keys: keys, metrics: metrics, now: now).addRoutes(to: router)
+        WellKnownController(configuration: configuration, keys: keys, metrics: metrics, now: now).addRoutes(to: router)
+        return router
+    }
+
+    /// The whole application: routes plus the key reloader service (poll + SIGHUP), graceful shutdown on
+    /// SIGTERM/SIGINT through `runService()`.
+    public static func build(
+        configuration: IssuerConfiguration,
+        keySource: any KeyRingSource,
+        keys: KeyRingHolder,
+        users: any UserStore,
+        metrics: IssuerMetrics = IssuerMetrics(),
+        reloadInterval: Duration = .seconds(1),
+        trapSIGHUP: Bool = true,
+        logger: Logger,
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = makeRouter(configuration: configuration, keys: keys, users: users, metrics: metrics)
+        let reloader = KeyReloader(
+            source: keySource,
+            holder: keys,
+            interval: reloadInterval,
+            trapSIGHUP: trapSIGHUP,
+            logger: logger,
+            onReload: { result in
+                if case .failure = result { metrics.keyReload(succeeded: false) }
+                if case .success(true) = result { metrics.keyReload(succeeded: true) }
+            }
+        )
+        return Application(
+            router: router,
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: "jot"
+            ),
+            services: [reloader],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger
+        )
+    }
+}

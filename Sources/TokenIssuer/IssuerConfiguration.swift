@@ -1,0 +1,46 @@
+public import JOSE
+
+/// Settings of `jot serve`. Every value has a flag and an environment variable in the CLI.
+public struct IssuerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The `iss` of issued tokens and the base of the discovery document's URLs (no trailing slash).
+    public var issuer: String
+    /// Audiences a token may be issued for; a login may ask for one, otherwise the token carries them all.
+    public var audiences: [String]
+    /// Token lifetime in seconds (the documented 5 minutes by default).
+    public var tokenTTL: Int
+    /// The algorithm tokens are signed with.
+    public var algorithm: JWSAlgorithm
+    /// `Cache-Control: max-age` of the JWKS, and the least time a next key is published before it may sign.
+    public var jwksMaxAge: Int
+    /// The `client_id` claim of issued tokens (RFC 9068 §2.2).
+    public var clientID: String
+    /// Largest accepted `POST /sessions` body.
+    public var maxLoginBodyBytes: Int
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        issuer: String = "http://127.0.0.1:8080",
+        audiences: [String] = ["jot"],
+        tokenTTL: Int = 300,
+        algorithm: JWSAlgorithm = .ES256,
+        jwksMaxAge: Int = 300,
+        clientID: String = "jot",
+        maxLoginBodyBytes: Int = 8 * 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.issuer = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        self.audiences = audiences
+        self.tokenTTL = tokenTTL
+        self.algorithm = algorithm
+        self.jwksMaxAge = jwksMaxAge
+        self.clientID = clientID
+        self.maxLoginBodyBytes = maxLoginBodyBytes
+    }
+
+    public var jwksURI: String { issuer + "/.well-known/jwks.json" }
+    public var tokenEndpoint: String { issuer + "/sessions" }
+}

@@ -1,0 +1,84 @@
+public import Logging
+public import ServiceLifecycle
+import UnixSignals
+
+/// Keeps the served key ring in step with the key directory while the issuer runs.
+///
+/// It polls the source every `interval` (default 1 s, so `jot keys …` changes are served within seconds) and
+/// reloads at once on SIGHUP. A load that fails never replaces the good ring in memory: the error is logged and
+/// the issuer keeps serving the keys it has.
+public struct KeyReloader: Service {
+    let source: any KeyRingSource
+    let holder: KeyRingHolder
+    let interval: Duration
+    let trapSIGHUP: Bool
+    let logger: Logger
+    let onReload: @Sendable (Result<Bool, any Error>) -> Void
+
+    public init(
+        source: any KeyRingSource,
+        holder: KeyRingHolder,
+        interval: Duration = .seconds(1),
+        trapSIGHUP: Bool = true,
+        logger: Logger,
+        onReload: @escaping @Sendable (Result<Bool, any Error>) -> Void = { _ in }
+    ) {
+        self.source = source
+        self.holder = holder
+        self.interval = interval
+        self.trapSIGHUP = trapSIGHUP
+        self.logger = logger
+        self.onReload = onReload
+    }
+
+    /// Loads once; returns whether the ring changed. Errors are logged and reported, never thrown.
+    @discardableResult
+    public func reload(reason: String) async -> Bool {
+        do {
+            let ring = try await source.loadKeyRing()
+            let changed = holder.replace(with: ring)
+            if changed {
+                logger.info(
+                    "key set reloaded",
+                    metadata: [
+                        "jot.reason": .string(reason),
+                        "jot.keys": .string(ring.keys.map { "\($0.keyID) \($0.algorithm) \($0.state)" }.joined(separator: ", ")),
+                    ]
+                )
+            }
+            onReload(.success(changed))
+            return changed
+        } catch {
+            logger.error(
+                "key set reload failed; still serving the previous keys",
+                metadata: ["jot.reason": .string(reason), "error": .string(String(describing: error))]
+            )
+            onReload(.failure(error))
+            return false
+        }
+    }
+
+    public func run() async throws {
+        try await withThrowingDiscardingTaskGroup { group in
+            if trapSIGHUP {
+                group.addTask {
+                    for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
+                        await reload(reason: "SIGHUP")
+                    }
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    do {
+                        try await Task.sleep(for: interval)
+                    } catch {
+                        return
+                    }
+                    await reload(reason: "poll")
+                }
+            }
+            try await gracefulShutdown()
+            group.cancelAll()
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Hummingbird
+import JOSE
+import Logging
+import NIOCore
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `POST /sessions`: the documented serverless-auth login contract.
+///
+/// Body `{"username": "...", "password": "..."}` (JSON, whatever the Content-Type, as the documented
+/// `curl -d` sends it), optionally `"audience"`. 200 `{"token", "token_type", "expires_in"}`; 401 with the same
+/// message and about the same time for an unknown user as for a wrong password; 400 on malformed JSON or missing
+/// fields; 413 over the size limit. Every answer carries `Access-Control-Allow-Origin: *` and `Cache-Control: no-store`.
+struct SessionsController: Sendable {
+    let users: any UserStore
+    let minter: TokenMinter
+    let keys: KeyRingHolder
+    let metrics: IssuerMetrics
+    let now: @Sendable () -> Date
+
+    static let corsHeaders: HTTPFields = [
+        .accessControlAllowOrigin: "*",
+        .cacheControl: "no-store",
+    ]
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/sessions") { request, context in try await login(request, context: context) }
+        router.on("/sessions", method: .options) { _, _ in
+            Response(
+                status: .noContent,
+                headers: [
+                    .accessControlAllowOrigin: "*",
+                    .accessControlAllowMethods: "POST, OPTIONS",
+                    .accessControlAllowHeaders: "Content-Type, Authorization",
+                    .accessControlMaxAge: "600",
+                ]
+            )
+        }
+    }
+
+    func login(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: minter.configuration.maxLoginBodyBytes)
+        } catch is NIOTooManyBytesError {
+            metrics.loginFailed(reason: "too_large")
+            return failure(.contentTooLarge, "request body is over \(minter.configuration.maxLoginBodyBytes) bytes")
+        }
+        let value: JSONValue
+        do {
+            value = try body.withUnsafeReadableBytes { buffer in
+                try JSONReader(maxDepth: 4, maxBytes: minter.configuration.maxLoginBodyBytes).parse(buffer)
+            }
+        } catch {
+            metrics.loginFailed(reason: "bad_request")
+            return failure(.badRequest, "body must be a JSON object {\"username\": \"...\", \"password\": \"...\"}: \(error)")
+        }
+        guard case .object(let object) = value else {
+            metrics.loginFailed(reason: "bad_request")
+            return failure(.badRequest, "body must be a JSON object {\"username\": \"...\", \"password\": \"...\"}")
+        }
+        var fields: [String: String] = [:]
+        for name in ["username", "password", "audience"] {
+            guard let member = object[name] else { continue }
+            guard case .string(let string) = member else {
+                metrics.loginFailed(reason: "bad_request")
+                return failure(.badRequest, "'\(name)' must be a string")
+            }
+            fields[name] = string
+        }
+        guard let username = fields["username"], !username.isEmpty, let password = fields["password"], !password.isEmpty else {
+            metrics.loginFailed(reason: "bad_request")
+            return failure(.badRequest, "'username' and 'password' are required")
+        }
+        guard let user = try await users.authenticate(username: username, password: password) else {
+            metrics.loginFailed(reason: "invalid_credentials")
+            // The attempted username stays at debug level: people sometimes type a password into it.
+            context.logger.debug("login failed", metadata: ["jot.username": .string(username)])
+            return failure(.unauthorized, "invalid username or password")
+        }
+        let issued: TokenMinter.Issued
+        do {
+            issued = try minter.mint(username: user.username, scopes: user.scopes, audience: fields["audience"], ring: keys.current, now: now())
+        } catch .audienceNotServed(let audience, let served) {
+            metrics.loginFailed(reason: "bad_audience")
+            return failure(.badRequest, TokenMinter.Failure.audienceNotServed(audience, served: served).description)
+        } catch {
+            context.logger.error("cannot issue tokens", metadata: ["error": .string(error.description)])
+            return failure(.serviceUnavailable, error.description)
+        }
+        metrics.tokenIssued(algorithm: issued.algorithm)
+        context.logger.info(
+            "token issued",
+            metadata: ["jot.username": .string(user.username), "jwt.kid": .string(issued.keyID ?? "-"), "jwt.alg": .string(issued.algorithm.rawValue)]
+        )
+        return JSONResponse.make(
+            .ok,
+            ["token": .string(issued.token), "token_type": "Bearer", "expires_in": .number(JSONNumber(issued.expiresIn))],
+            headers: Self.corsHeaders
+        )
+    }
+
+    private func failure(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        JSONResponse.error(status, message, headers: Self.corsHeaders)
+    }
+}

@@ -1,0 +1,97 @@
+import Hummingbird
+import JOSE
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `GET /.well-known/jwks.json`, `GET /.well-known/openid-configuration`, `GET /healthz` and `GET /metrics`.
+///
+/// The JWKS is served from bytes prepared when the key set changed, with `Cache-Control: public, max-age=N`
+/// and a strong ETag; `If-None-Match` that matches answers 304 without a body.
+struct WellKnownController: Sendable {
+    let configuration: IssuerConfiguration
+    let keys: KeyRingHolder
+    let metrics: IssuerMetrics
+    let now: @Sendable () -> Date
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/.well-known/jwks.json") { request, _ in jwks(request) }
+        router.get("/.well-known/openid-configuration") { _, _ in discovery() }
+        router.get("/healthz") { _, _ in health() }
+        router.get("/metrics") { _, _ in
+            metrics.recordKeyAges(keys.current, now: now())
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render()))
+            )
+        }
+    }
+
+    func jwks(_ request: Request) -> Response {
+        let ring = keys.current
+        var headers: HTTPFields = [
+            .cacheControl: "public, max-age=\(configuration.jwksMaxAge)",
+            .eTag: ring.jwksETag,
+            .accessControlAllowOrigin: "*",
+        ]
+        if let ifNoneMatch = request.headers[.ifNoneMatch], Self.matches(ifNoneMatch, etag: ring.jwksETag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: ring.jwksBody)))
+    }
+
+    /// RFC 9110 §13.1.2: `*`, or a list of entity tags compared weakly (a `W/` prefix is ignored).
+    static func matches(_ header: String, etag: String) -> Bool {
+        for candidate in header.split(separator: ",") {
+            var tag = candidate.trimmingPrefixSpaces()
+            if tag == "*" { return true }
+            if tag.hasPrefix("W/") { tag = tag.dropFirst(2) }
+            if tag == etag[...] { return true }
+        }
+        return false
+    }
+
+    func discovery() -> Response {
+        let ring = keys.current
+        let algorithms = ring.signingAlgorithms.isEmpty ? [configuration.algorithm] : ring.signingAlgorithms
+        let document: JSONObject = [
+            "issuer": .string(configuration.issuer),
+            "jwks_uri": .string(configuration.jwksURI),
+            "token_endpoint": .string(configuration.tokenEndpoint),
+            "grant_types_supported": ["password"],
+            "response_types_supported": ["token"],
+            "subject_types_supported": ["public"],
+            "token_endpoint_auth_methods_supported": ["none"],
+            "id_token_signing_alg_values_supported": .array(algorithms.map { .string($0.rawValue) }),
+            "token_endpoint_auth_signing_alg_values_supported": .array(algorithms.map { .string($0.rawValue) }),
+        ]
+        return JSONResponse.make(.ok, document, headers: [.cacheControl: "public, max-age=\(configuration.jwksMaxAge)"])
+    }
+
+    func health() -> Response {
+        let ring = keys.current
+        let ready = ring.signingKeys[configuration.algorithm] != nil
+        return JSONResponse.make(
+            ready ? .ok : .serviceUnavailable,
+            [
+                "status": .string(ready ? "ok" : "no signing key"),
+                "algorithm": .string(configuration.algorithm.rawValue),
+                "published_keys": .number(JSONNumber(ring.publicKeys.count)),
+            ]
+        )
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingPrefixSpaces() -> Substring {
+        var result = self
+        while result.first == " " || result.first == "\t" { result = result.dropFirst() }
+        while result.last == " " || result.last == "\t" { result = result.dropLast() }
+        return result
+    }
+}
