@@ -69,6 +69,8 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: settings
         ),
@@ -84,7 +86,8 @@ let package = Package(
         .target(
             name: "JotCLI",
             dependencies: [
-                "JOSE", "KeyStore", "TokenIssuer", "JWTVerifier",
+                "JOSE", "KeyStore", "TokenIssuer",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -109,6 +112,20 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             resources: [.copy("Vectors")],
+            swiftSettings: settings
+        ),
+        .testTarget(
+            name: "JWTVerifierTests",
+            dependencies: [
+                "JWTVerifier", "JOSE",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(name: "TokenIssuerTests", dependencies: ["TokenIssuer", .product(name: "HummingbirdTesting", package: "hummingbird")], swiftSettings: settings),

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Resolves a setting from its flag, then its environment variable, then its default (flags win).
+package enum Settings {
+    package static var environment: [String: String] { ProcessInfo.processInfo.environment }
+
+    package static func string(_ flag: String?, env name: String, default value: String) -> String {
+        flag ?? nonEmpty(environment[name]) ?? value
+    }
+
+    package static func optionalString(_ flag: String?, env name: String) -> String? {
+        flag ?? nonEmpty(environment[name])
+    }
+
+    package static func int(_ flag: Int?, env name: String, default value: Int) throws(CLIError) -> Int {
+        if let flag { return flag }
+        guard let text = nonEmpty(environment[name]) else { return value }
+        guard let parsed = Int(text) else { throw .invalidInput("\(name)=\(text) is not a whole number") }
+        return parsed
+    }
+
+    /// A repeatable flag, or a comma-separated environment variable.
+    package static func list(_ flag: [String], env name: String, default value: [String]) -> [String] {
+        if !flag.isEmpty { return flag }
+        if let text = nonEmpty(environment[name]) {
+            return text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        return value
+    }
+
+    private static func nonEmpty(_ value: String?) -> String? {
+        guard let value, !value.isEmpty else { return nil }
+        return value
+    }
+}

@@ -1,0 +1,136 @@
+public import ArgumentParser
+import Foundation
+import Logging
+import TokenIssuer
+
+/// `jot users …`: the issuer's users, kept in its SQLite database with bcrypt password hashes.
+public struct UsersCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "users",
+        abstract: "Add, list and remove the users who may log in at POST /sessions.",
+        subcommands: [Add.self, List.self, Remove.self, SetScopes.self, AddDemo.self]
+    )
+
+    public init() {}
+
+    static func withStore<R: Sendable>(_ options: StoreOptions, bcryptCost: Int = 12, _ body: (SQLiteUserStore) async throws -> R) async throws -> R {
+        var logger = Logger(label: "jot.users")
+        logger.logLevel = .warning
+        return try await SQLiteUserStore.withStore(path: options.databasePath, bcryptCost: bcryptCost, logger: logger, body)
+    }
+
+    static func scopes(_ text: String) -> [String] {
+        text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    public struct Add: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Add a user. The password comes from --password-stdin or a prompt; never from a flag."
+        )
+
+        @OptionGroup public var store: StoreOptions
+        @Argument(help: "The username (1–64 characters, case-sensitive).") public var name: String
+        @Option(name: .long, help: "Comma-separated scopes, e.g. pangolins,photos:read.") public var scopes: String = ""
+        @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input.")
+        public var passwordStdin = false
+        @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost (4–31; env JOT_BCRYPT_COST).") public var bcryptCost: Int?
+
+        public init() {}
+
+        public func run() async throws {
+            let password = try passwordStdin ? Self.firstLine(IO.readStandardInput(limit: 4096)) : Self.prompt()
+            let cost = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
+            let record = try await UsersCommand.withStore(store, bcryptCost: cost) { users in
+                try await users.add(username: name, password: password, scopes: UsersCommand.scopes(scopes))
+            }
+            print("added \(record.username) with scopes [\(record.scopes.joined(separator: " "))]")
+        }
+
+        static func firstLine(_ text: String) -> String {
+            String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+        }
+
+        static func prompt() throws -> String {
+            guard let first = getpass("Password: ").map({ String(cString: $0) }),
+                let second = getpass("Repeat password: ").map({ String(cString: $0) })
+            else { throw CLIError.invalidInput("cannot read a password from the terminal; use --password-stdin") }
+            guard first == second else { throw CLIError.invalidInput("the passwords do not match") }
+            return first
+        }
+    }
+
+    public struct List: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "List users and their scopes (never hashes).")
+        @OptionGroup public var store: StoreOptions
+        @Flag(name: .long, help: "Print JSON instead of a table.") public var json = false
+        public init() {}
+
+        public func run() async throws {
+            let records = try await UsersCommand.withStore(store) { try await $0.list() }
+            if json {
+                let entries = records.map { record -> String in
+                    let scopes = record.scopes.map { "\"\($0)\"" }.joined(separator: ",")
+                    return "{\"username\":\(Self.quote(record.username)),\"scopes\":[\(scopes)],\"created\":\"\(ISO8601DateFormatter().string(from: record.createdAt))\"}"
+                }
+                print("[" + entries.joined(separator: ",") + "]")
+                return
+            }
+            let rows = [["USERNAME", "SCOPES", "CREATED"]]
+                + records.map { [$0.username, $0.scopes.joined(separator: " "), ISO8601DateFormatter().string(from: $0.createdAt)] }
+            print(Table.render(rows))
+        }
+
+        static func quote(_ text: String) -> String {
+            var result = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": result += "\\\""
+                case "\\": result += "\\\\"
+                case _ where scalar.value < 0x20: result += String(format: "\\u%04x", scalar.value)
+                default: result.unicodeScalars.append(scalar)
+                }
+            }
+            return result + "\""
+        }
+    }
+
+    public struct Remove: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "Remove a user (tokens already issued stay valid until they expire).")
+        @OptionGroup public var store: StoreOptions
+        @Argument public var name: String
+        public init() {}
+
+        public func run() async throws {
+            try await UsersCommand.withStore(store) { try await $0.remove(username: name) }
+            print("removed \(name)")
+        }
+    }
+
+    public struct SetScopes: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(commandName: "set-scopes", abstract: "Replace a user's scopes (\"\" removes them all).")
+        @OptionGroup public var store: StoreOptions
+        @Argument public var name: String
+        @Argument(help: "Comma-separated scopes.") public var scopes: String
+        public init() {}
+
+        public func run() async throws {
+            let record = try await UsersCommand.withStore(store) { try await $0.setScopes(username: name, scopes: UsersCommand.scopes(scopes)) }
+            print("\(record.username) now has scopes [\(record.scopes.joined(separator: " "))]")
+        }
+    }
+
+    public struct AddDemo: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "add-demo",
+            abstract: "Add the documented demo users: Cthon98/hunter2 (scope pangolins) and AzureDiamond/********* (no scopes)."
+        )
+        @OptionGroup public var store: StoreOptions
+        public init() {}
+
+        public func run() async throws {
+            let added = try await UsersCommand.withStore(store) { try await DemoUsers.add(to: $0) }
+            print(added.isEmpty ? "demo users already present" : "added \(added.map(\.username).joined(separator: ", "))")
+        }
+    }
+}
