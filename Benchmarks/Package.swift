@@ -1,0 +1,30 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// A package of its own so that jwt-kit (the peer we compare against) stays out of Jot's product build.
+// Run it with `Benchmarks/run.sh` (release build, one measurement at a time).
+let package = Package(
+    name: "JotBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "jot", path: ".."),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "JotBenchmarks",
+            dependencies: [
+                .product(name: "JOSE", package: "jot"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+                .enableUpcomingFeature("InternalImportsByDefault"),
+            ]
+        )
+    ]
+)
