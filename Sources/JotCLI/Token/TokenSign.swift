@@ -1,9 +1,10 @@
 public import ArgumentParser
 package import JOSE
+import KeyStore
 
 package import Foundation
 
-/// `jot token sign --claims JSON (--key PEM --alg ALG | --secret-env NAME) [--kid KID] [--header JSON]`.
+/// `jot token sign --claims JSON (--key PEM --alg ALG | --keys DIR [--alg ALG] | --secret-env NAME) [--kid KID] [--header JSON]`.
 public struct TokenSign: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "sign",
@@ -23,6 +24,9 @@ public struct TokenSign: AsyncParsableCommand {
     @Option(name: .customLong("secret-env"), help: ArgumentHelp("Environment variable holding the HMAC secret (≥ 32 bytes).", valueName: "name"))
     public var secretEnv: String?
 
+    @Option(name: .long, help: ArgumentHelp("Sign with the current key of --alg in this key directory (default alg: the only one there, else ES256).", valueName: "dir"))
+    public var keys: String?
+
     @Option(name: .long, help: "The algorithm (required for RSA keys; HS256 by default for secrets).")
     public var alg: String?
 
@@ -38,7 +42,9 @@ public struct TokenSign: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard (key == nil) != (secretEnv == nil) else { throw ValidationError("give exactly one of --key or --secret-env") }
+        guard [key, secretEnv, keys].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --key, --keys or --secret-env")
+        }
         if let alg { _ = try CLIAlgorithm.parse(alg) }
     }
 
@@ -60,6 +66,15 @@ public struct TokenSign: AsyncParsableCommand {
                 }
             }
             signingKey = signingKey.withKeyID(kid ?? signingKey.verificationKey.publicJWK?.thumbprint())
+        } else if let keys {
+            let loaded = try KeyStore(directory: keys).load()
+            let chosen = algorithm ?? (loaded.algorithms.count == 1 ? loaded.algorithms[0] : .ES256)
+            guard let current = loaded.signingKey(for: chosen) else {
+                throw CLIError.keyProblem(
+                    "\(keys) has no current \(chosen) key (it has: \(loaded.algorithms.map(\.rawValue).joined(separator: ", "))); run `jot keys init --keys \(keys) --alg \(chosen)`"
+                )
+            }
+            signingKey = kid.map { current.withKeyID($0) } ?? current
         } else {
             let secret = try environment.map { try IO.secret(fromEnvironment: secretEnv!, environment: $0) }
                 ?? IO.secret(fromEnvironment: secretEnv!)
