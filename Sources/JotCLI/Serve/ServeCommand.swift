@@ -113,15 +113,12 @@ public struct ServeCommand: AsyncParsableCommand {
     /// next key (logged), and so does an algorithm the directory lacks.
     static func prepareKeys(_ store: KeyStore, algorithm: JWSAlgorithm, hasSecret: Bool, logger: Logger) async throws {
         if algorithm == .HS256, hasSecret {
-            if (try? await store.load()) == nil { _ = try await store.initialize(algorithms: [.ES256], now: Date()) }
             return
         }
-        let loaded: LoadedKeySet?
-        do {
-            loaded = try await store.load()
-        } catch .notInitialized {
-            loaded = nil
-        }
+        // A directory without a manifest (a fresh clone's Keys/, or none at all) is initialized; one with a
+        // manifest must load cleanly (permissions included) or the server refuses to start.
+        let hasManifest = FileManager.default.fileExists(atPath: URL(fileURLWithPath: store.directory).appendingPathComponent("manifest.json").path)
+        let loaded: LoadedKeySet? = hasManifest ? try await store.load() : nil
         if loaded?.signingKey(for: algorithm) == nil {
             let result = try await store.initialize(algorithms: [algorithm], now: Date())
             logger.notice(

@@ -20,6 +20,11 @@ public struct KeyStoreKeyRingSource: KeyRingSource {
     }
 
     public func loadKeyRing() async throws -> IssuerKeyRing {
+        // With only a shared secret configured, a key directory that was never initialized is no error: the
+        // issuer signs HS256 and publishes an empty JWKS.
+        if let secretKey, !FileManager.default.fileExists(atPath: store.directory + "/manifest.json") {
+            return IssuerKeyRing(signingKeys: [:], verificationKeys: [], keys: [], version: "empty").addingSecretKey(secretKey)
+        }
         let loaded = try await store.load()
         let ring = Self.ring(from: loaded)
         return secretKey.map { ring.addingSecretKey($0) } ?? ring
