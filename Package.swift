@@ -101,7 +101,7 @@ let package = Package(
         ),
         .testTarget(
             name: "JotCLITests",
-            dependencies: ["JotCLI", "JOSE"],
+            dependencies: ["JotCLI", "JOSE", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings
         ),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "JOSE"], swiftSettings: settings),
@@ -124,6 +124,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -134,6 +135,7 @@ let package = Package(
             name: "TokenIssuerTests",
             dependencies: [
                 "TokenIssuer", "KeyStore", "JOSE",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
