@@ -141,5 +141,15 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .testTarget(
+            name: "HummingbirdJWTTests",
+            dependencies: [
+                "HummingbirdJWT", "JWTVerifier", "JOSE",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: settings
+        ),
     ]
 )

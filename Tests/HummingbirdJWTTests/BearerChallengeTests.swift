@@ -1,0 +1,53 @@
+import HTTPTypes
+import Hummingbird
+import Testing
+
+@testable import HummingbirdJWT
+
+@Suite("RFC 6750 challenges and Authorization parsing")
+struct BearerChallengeTests {
+    @Test("Values keep only RFC 6750's quotable characters and are cut short")
+    func sanitize() {
+        #expect(BearerChallenge.sanitize(#"a"b\c"#, limit: 100) == "abc")
+        #expect(BearerChallenge.sanitize("line\r\nbreak\u{0}\u{7F}", limit: 100) == "linebreak")
+        #expect(BearerChallenge.sanitize("  many   spaces  ", limit: 100) == "many spaces")
+        #expect(BearerChallenge.sanitize("café ü", limit: 100) == "caf")
+        #expect(BearerChallenge.sanitize(String(repeating: "x", count: 500), limit: 160).count == 160)
+        #expect(BearerChallenge.render([]) == "Bearer")
+        #expect(BearerChallenge.render([("realm", #"r"x"#), ("error", "invalid_token")]) == #"Bearer realm="rx", error="invalid_token""#)
+    }
+
+    @Test("Error descriptions name the reason for logs; client-facing text is fixed")
+    func errorDescriptions() {
+        let error = JWTAuthenticationError(.unsupportedScheme("Ba\"sic"), realm: "r")
+        #expect(error.description == "Authorization scheme 'Basic' is not supported; use Bearer")
+        #expect(error.status == .unauthorized)
+        #expect(error.errorCode == nil)
+        #expect(error.challenge == #"Bearer realm="r""#)
+        let scope = JWTAuthenticationError(.insufficientScope(required: ["a", "b"], missing: ["b"]), realm: nil)
+        #expect(scope.status == .forbidden)
+        #expect(scope.challenge == #"Bearer error="insufficient_scope", scope="a b""#)
+        #expect(scope.description == "token lacks scope b (required: a b)")
+    }
+
+    @Test("Authorization header forms")
+    func parse() {
+        func fields(_ values: String...) -> HTTPFields {
+            var fields = HTTPFields()
+            for value in values { fields.append(HTTPField(name: .authorization, value: value)) }
+            return fields
+        }
+        #expect(BearerCredentials.parse([:], allowBareToken: true) == .none)
+        #expect(BearerCredentials.parse(fields(""), allowBareToken: true) == .none)
+        #expect(BearerCredentials.parse(fields("Bearer a.b.c"), allowBareToken: true) == .token("a.b.c"))
+        #expect(BearerCredentials.parse(fields("bearer a.b.c"), allowBareToken: false) == .token("a.b.c"))
+        #expect(BearerCredentials.parse(fields("a.b.c"), allowBareToken: true) == .token("a.b.c"))
+        #expect(BearerCredentials.parse(fields("a.b.c"), allowBareToken: false) == .otherScheme("a.b.c"))
+        #expect(BearerCredentials.parse(fields("Negotiate"), allowBareToken: true) == .otherScheme("Negotiate"))
+        #expect(BearerCredentials.parse(fields("Basic x y"), allowBareToken: true) == .otherScheme("Basic"))
+        #expect(BearerCredentials.parse(fields("Bearer a.b.c d"), allowBareToken: true) == .malformed("extra data after the Bearer token"))
+        #expect(BearerCredentials.parse(fields("Bearerx a.b.c"), allowBareToken: true) == .otherScheme("Bearerx"))
+        #expect(BearerCredentials.parse(fields("Bearer\ta.b.c"), allowBareToken: true) == .malformed("tab in Authorization header"))
+        #expect(BearerCredentials.parse(fields("Bearer a", "Bearer b"), allowBareToken: true) == .malformed("more than one Authorization header"))
+    }
+}
