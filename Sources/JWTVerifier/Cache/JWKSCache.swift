@@ -1,0 +1,426 @@
+public import AsyncHTTPClient
+public import JOSE
+public import Logging
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// The key set of one JWKS URL, kept fresh without making requests wait on the network.
+///
+/// - **Freshness**: a fetched set is fresh for its `Cache-Control: max-age` clamped to
+///   [``Configuration/minimumTTL``, ``Configuration/maximumTTL``] (``Configuration/defaultTTL`` when absent);
+///   later fetches are conditional (`If-None-Match`).
+/// - **Refresh ahead**: a lookup made after ``Configuration/refreshAhead`` of the TTL has elapsed starts a fetch in
+///   the background and is answered from the current set. There is no timer: an idle cache does no I/O, and a busy
+///   one refreshes before expiry, so in steady state no lookup waits. A lookup after a full TTL without any lookup
+///   waits for one fetch (the set may have dropped a compromised key).
+/// - **Unknown `kid`**: one refetch, shared by every concurrent waiter (single flight); during the cooldown after any
+///   fetch (``Configuration/unknownKeyCooldown``), unknown kids are answered from memory, so a flood of random kids
+///   costs at most one fetch per cooldown.
+/// - **Outage**: when fetches fail, the last good set keeps answering until ``Configuration/staleWindow`` after its
+///   expiry (logged, and counted in `jwks_stale_served_total`), with a retry at most every
+///   ``Configuration/retryInterval``; then lookups fail with ``VerifierError/jwksUnavailable(url:since:cause:staleWindow:)``.
+///   A rotation (a successful fetch whose key IDs changed) is logged as such and never confused with an outage.
+///
+/// Time is passed in (`now:`), never read here, so tests drive expiry and cooldowns without sleeping.
+/// Every fetch runs in a task the actor keeps (`inFlight`); a fetch is stamped with the `now` of the call that
+/// started it.
+public actor JWKSCache {
+    /// Timings and limits of a cache.
+    public struct Configuration: Sendable {
+        /// Shortest freshness granted, whatever the server says (including `no-store`/`no-cache`).
+        public var minimumTTL: TimeInterval
+        /// Longest freshness granted, whatever the server says.
+        public var maximumTTL: TimeInterval
+        /// Freshness when the answer has no `max-age`.
+        public var defaultTTL: TimeInterval
+        /// Fraction of the TTL after which a lookup starts a background refresh.
+        public var refreshAhead: Double
+        /// After a fetch, how long unknown kids are answered from memory without refetching.
+        public var unknownKeyCooldown: TimeInterval
+        /// How long after expiry the last good set keeps answering while fetches fail.
+        public var staleWindow: TimeInterval
+        /// Shortest interval between fetch attempts while fetches fail.
+        public var retryInterval: TimeInterval
+        /// Limits and rules for reading the document (key count, size, symmetric keys refused by default).
+        public var keySetOptions: JWKSet.Options
+
+        public init(
+            minimumTTL: TimeInterval = 60,
+            maximumTTL: TimeInterval = 24 * 3600,
+            defaultTTL: TimeInterval = 600,
+            refreshAhead: Double = 0.8,
+            unknownKeyCooldown: TimeInterval = 30,
+            staleWindow: TimeInterval = 3600,
+            retryInterval: TimeInterval = 30,
+            keySetOptions: JWKSet.Options = JWKSet.Options()
+        ) {
+            self.minimumTTL = max(0, minimumTTL)
+            self.maximumTTL = max(self.minimumTTL, maximumTTL)
+            self.defaultTTL = defaultTTL
+            self.refreshAhead = min(max(refreshAhead, 0), 1)
+            self.unknownKeyCooldown = max(0, unknownKeyCooldown)
+            self.staleWindow = max(0, staleWindow)
+            self.retryInterval = max(0, retryInterval)
+            self.keySetOptions = keySetOptions
+        }
+    }
+
+    /// What the cache holds, for health endpoints and tests.
+    public struct Status: Sendable {
+        public let keyIDs: [String]
+        public let fetchedAt: Date?
+        public let freshUntil: Date?
+        /// The end of the stale window: after this, a failing source makes lookups fail.
+        public let usableUntil: Date?
+        /// Set while fetches fail: when the first failure of the current outage happened.
+        public let failingSince: Date?
+        public let lastError: JWKSFetchError?
+    }
+
+    enum FetchOutcome: Sendable {
+        case succeeded
+        case failed(JWKSFetchError)
+    }
+
+    struct Snapshot: Sendable {
+        var keySet: JWSKeySet
+        var document: [UInt8]
+        var etag: String?
+        var maxAge: TimeInterval?
+        var fetchedAt: Date
+        var ttl: TimeInterval
+        var generation: Int
+
+        var expiresAt: Date { fetchedAt.addingTimeInterval(ttl) }
+    }
+
+    struct Outage: Sendable {
+        var since: Date
+        var lastError: JWKSFetchError
+        var staleReported = false
+    }
+
+    /// The source's name: for HTTP, the JWKS URL.
+    public nonisolated let url: String
+    public nonisolated let configuration: Configuration
+    private let source: any JWKSSource
+    private let logger: Logger
+    private let metrics: JWKSCacheMetrics
+    private var current: Snapshot?
+    private var inFlight: Task<FetchOutcome, Never>?
+    private var lastAttempt: Date?
+    private var outage: Outage?
+    private var generation = 0
+
+    /// A cache over any source.
+    public init(source: any JWKSSource, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "jot.jwks")) {
+        self.url = source.name
+        self.source = source
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "jwks.url"] = .string(source.name)
+        self.logger = logger
+        self.metrics = JWKSCacheMetrics(url: source.name)
+    }
+
+    /// A cache over an ``HTTPJWKSSource``.
+    ///
+    /// - Throws: ``JWKSFetchError/insecureURL(_:)`` for a non-loopback `http` URL (unless
+    ///   ``HTTPJWKSSource/Options/allowInsecureHTTP``), ``JWKSFetchError/invalidURL(_:)``.
+    public init(
+        url: String,
+        client: HTTPClient,
+        options: HTTPJWKSSource.Options = HTTPJWKSSource.Options(),
+        configuration: Configuration = Configuration(),
+        logger: Logger = Logger(label: "jot.jwks")
+    ) throws(JWKSFetchError) {
+        let source = try HTTPJWKSSource(url: url, client: client, options: options)
+        self.init(source: source, configuration: configuration, logger: logger)
+    }
+
+    // MARK: Public API
+
+    /// Fetches the set now (joining a fetch in flight), for start-up.
+    ///
+    /// - Throws: the ``JWKSFetchError`` of a failed fetch.
+    public func prefetch(now: Date = Date()) async throws {
+        if case .failed(let error) = await startFetch(now: now).value { throw error }
+    }
+
+    /// The key that must verify a token with this header.
+    ///
+    /// - Throws: ``VerifierError/keyNotFound(kid:algorithm:url:suppressedFor:)`` when the key is not in the set after
+    ///   a refetch or during the cooldown, ``VerifierError/keyNotFoundRefetchFailed(kid:algorithm:url:cause:)``,
+    ///   ``VerifierError/jwksUnavailable(url:since:cause:staleWindow:)``, or a ``JOSEError`` when the header does not
+    ///   fit the key found (`alg` of a known kid differs, no `kid` among several candidates).
+    public func key(for header: JWSHeader, now: Date = Date()) async throws -> JWSVerificationKey {
+        try await resolve(header, now: now).key
+    }
+
+    /// The current usable key set, refreshed as a lookup would.
+    public func keySet(now: Date = Date()) async throws -> JWSKeySet {
+        try await usableSnapshot(now: now).keySet
+    }
+
+    public var status: Status {
+        Status(
+            keyIDs: current?.keySet.keyIDs ?? [],
+            fetchedAt: current?.fetchedAt,
+            freshUntil: current?.expiresAt,
+            usableUntil: current.map { $0.expiresAt.addingTimeInterval(configuration.staleWindow) },
+            failingSince: outage?.since,
+            lastError: outage?.lastError
+        )
+    }
+
+    // MARK: Lookup
+
+    /// The key for `header` and the generation of the set it came from (a new document is a new generation).
+    func resolve(_ header: JWSHeader, now: Date) async throws -> (key: JWSVerificationKey, generation: Int) {
+        let snapshot = try await usableSnapshot(now: now)
+        if let key = try Self.lookup(header, in: snapshot.keySet) { return (key, snapshot.generation) }
+
+        // Not in the set: one refetch shared by every waiter, then a cooldown answered from memory.
+        let outcome: FetchOutcome
+        if let inFlight {
+            outcome = await inFlight.value
+        } else if let remaining = cooldownRemaining(now: now) {
+            metrics.unknownKeyID(refetched: false)
+            throw VerifierError.keyNotFound(kid: header.keyID, algorithm: header.algorithm, url: url, suppressedFor: remaining)
+        } else {
+            metrics.unknownKeyID(refetched: true)
+            logger.info("Key not in JWKS; refetching", metadata: ["jwt.kid": .string(header.keyID ?? "(none)")])
+            outcome = await startFetch(now: now).value
+        }
+        if let refreshed = current, let key = try Self.lookup(header, in: refreshed.keySet) {
+            return (key, refreshed.generation)
+        }
+        if case .failed(let cause) = outcome {
+            throw VerifierError.keyNotFoundRefetchFailed(kid: header.keyID, algorithm: header.algorithm, url: url, cause: cause)
+        }
+        throw VerifierError.keyNotFound(
+            kid: header.keyID,
+            algorithm: header.algorithm,
+            url: url,
+            suppressedFor: cooldownRemaining(now: now) ?? Int(configuration.unknownKeyCooldown.rounded(.up))
+        )
+    }
+
+    /// `nil` when the set simply has no such key (worth a refetch); throws when a key exists and does not fit.
+    private static func lookup(_ header: JWSHeader, in keySet: JWSKeySet) throws(JOSEError) -> JWSVerificationKey? {
+        do {
+            return try keySet.key(for: header)
+        } catch {
+            switch error {
+            case .unknownKeyID, .noKey: return nil
+            default: throw error
+            }
+        }
+    }
+
+    private func cooldownRemaining(now: Date) -> Int? {
+        guard let lastAttempt else { return nil }
+        let left = configuration.unknownKeyCooldown - now.timeIntervalSince(lastAttempt)
+        guard left > 0 else { return nil }
+        return max(1, Int(left.rounded(.up)))
+    }
+
+    private func retryAllowed(now: Date) -> Bool {
+        guard let lastAttempt else { return true }
+        return now.timeIntervalSince(lastAttempt) >= configuration.retryInterval
+    }
+
+    /// The set to answer from at `now`, refreshing it in the background or (when expired) in the foreground.
+    private func usableSnapshot(now: Date) async throws(VerifierError) -> Snapshot {
+        guard let snapshot = current else {
+            // Never fetched: every lookup needs a fetch, but failures are not retried more often than retryInterval.
+            if outage == nil || retryAllowed(now: now) || inFlight != nil {
+                if case .succeeded = await startFetch(now: now).value, let current { return current }
+            }
+            throw unavailable(staleWindow: nil, now: now)
+        }
+        if now < snapshot.fetchedAt.addingTimeInterval(snapshot.ttl * configuration.refreshAhead) { return snapshot }
+        if now < snapshot.expiresAt {
+            refreshInBackground(now: now)
+            return snapshot
+        }
+        let usableUntil = snapshot.expiresAt.addingTimeInterval(configuration.staleWindow)
+        if outage != nil {
+            // Fetches are failing: answer from the last good set without waiting, retrying in the background.
+            if now < usableUntil {
+                refreshInBackground(now: now)
+                return serveStale(snapshot, now: now, usableUntil: usableUntil)
+            }
+            if retryAllowed(now: now) || inFlight != nil {
+                if case .succeeded = await startFetch(now: now).value, let current { return current }
+            }
+            throw unavailable(staleWindow: Int(configuration.staleWindow), now: now)
+        }
+        // Expired with no failure known (no lookup during the refresh-ahead window): wait for one fetch.
+        if case .succeeded = await startFetch(now: now).value, let current { return current }
+        if now < usableUntil { return serveStale(snapshot, now: now, usableUntil: usableUntil) }
+        throw unavailable(staleWindow: Int(configuration.staleWindow), now: now)
+    }
+
+    private func refreshInBackground(now: Date) {
+        guard inFlight == nil, outage == nil || retryAllowed(now: now) else { return }
+        _ = startFetch(now: now)
+    }
+
+    private func serveStale(_ snapshot: Snapshot, now: Date, usableUntil: Date) -> Snapshot {
+        metrics.servedStale()
+        if var outage, !outage.staleReported {
+            outage.staleReported = true
+            self.outage = outage
+            logger.warning(
+                "JWKS expired and fetches fail; answering from the last good set",
+                metadata: [
+                    "jwks.expired_at": .string(snapshot.expiresAt.ISO8601Format()),
+                    "jwks.usable_until": .string(usableUntil.ISO8601Format()),
+                    "jwks.error": .string(outage.lastError.description),
+                ]
+            )
+        }
+        return snapshot
+    }
+
+    private func unavailable(staleWindow: Int?, now: Date) -> VerifierError {
+        let cause = outage?.lastError ?? .transport(url: url, reason: "no fetch has succeeded")
+        return .jwksUnavailable(url: url, since: outage?.since ?? now, cause: cause, staleWindow: staleWindow)
+    }
+
+    // MARK: Fetching
+
+    /// The fetch in flight, or a new one stamped `now`.
+    private func startFetch(now: Date) -> Task<FetchOutcome, Never> {
+        if let inFlight { return inFlight }
+        lastAttempt = now
+        let task = Task { await self.performFetch(now: now) }
+        inFlight = task
+        return task
+    }
+
+    private func performFetch(now: Date) async -> FetchOutcome {
+        let outcome: FetchOutcome
+        do {
+            let result = try await source.fetch(ifNoneMatch: current?.etag)
+            try apply(result, now: now)
+            outcome = .succeeded
+        } catch {
+            let fetchError = error as? JWKSFetchError ?? .transport(url: url, reason: String(describing: error))
+            recordFailure(fetchError, now: now)
+            outcome = .failed(fetchError)
+        }
+        inFlight = nil
+        return outcome
+    }
+
+    private func ttl(for maxAge: TimeInterval?) -> TimeInterval {
+        min(max(maxAge ?? configuration.defaultTTL, configuration.minimumTTL), configuration.maximumTTL)
+    }
+
+    private func apply(_ result: JWKSFetchResult, now: Date) throws(JWKSFetchError) {
+        switch result {
+        case .notModified(let maxAge):
+            guard var snapshot = current else {
+                throw .invalidDocument(url: url, reason: "the source answered 'not modified' and no copy is cached")
+            }
+            snapshot.maxAge = maxAge ?? snapshot.maxAge
+            snapshot.fetchedAt = now
+            snapshot.ttl = ttl(for: snapshot.maxAge)
+            current = snapshot
+            metrics.fetched(.notModified)
+            logger.debug("JWKS not modified", metadata: ["jwks.ttl": .stringConvertible(Int(snapshot.ttl))])
+        case .document(let bytes, let etag, let maxAge):
+            let parsed: JWKSet
+            do {
+                parsed = try JWKSet(json: bytes, options: configuration.keySetOptions)
+            } catch {
+                throw .invalidDocument(url: url, reason: error.description)
+            }
+            for skipped in parsed.skipped {
+                logger.warning(
+                    "JWKS member skipped",
+                    metadata: [
+                        "jwt.kid": .string(skipped.keyID ?? "(none)"),
+                        "jwks.index": .stringConvertible(skipped.index),
+                        "jwks.reason": .string(skipped.reason),
+                    ]
+                )
+            }
+            if parsed.keySet.isEmpty, !parsed.skipped.isEmpty {
+                throw .noUsableKeys(url: url, skipped: parsed.skipped.map(\.description))
+            }
+            let previous = current
+            let changed = previous?.document != bytes
+            if changed { generation += 1 }
+            current = Snapshot(
+                keySet: parsed.keySet,
+                document: bytes,
+                etag: etag,
+                maxAge: maxAge,
+                fetchedAt: now,
+                ttl: ttl(for: maxAge),
+                generation: generation
+            )
+            metrics.keyCount(parsed.keySet.keys.count)
+            metrics.fetched(changed ? .updated : .unchanged)
+            logChange(from: previous?.keySet, to: parsed.keySet)
+        }
+        if let outage {
+            logger.notice(
+                "JWKS fetch recovered",
+                metadata: [
+                    "jwks.failing_since": .string(outage.since.ISO8601Format()),
+                    "jwks.outage_seconds": .stringConvertible(Int(now.timeIntervalSince(outage.since))),
+                ]
+            )
+            self.outage = nil
+            metrics.failing(false)
+        }
+    }
+
+    private func logChange(from previous: JWSKeySet?, to next: JWSKeySet) {
+        let newIDs = Set(next.keyIDs)
+        guard let previous else {
+            logger.info("JWKS loaded", metadata: ["jwks.kids": .string(newIDs.sorted().joined(separator: ","))])
+            return
+        }
+        let oldIDs = Set(previous.keyIDs)
+        guard oldIDs != newIDs else { return }
+        logger.notice(
+            "JWKS keys rotated",
+            metadata: [
+                "jwks.added": .string(newIDs.subtracting(oldIDs).sorted().joined(separator: ",")),
+                "jwks.removed": .string(oldIDs.subtracting(newIDs).sorted().joined(separator: ",")),
+            ]
+        )
+    }
+
+    private func recordFailure(_ error: JWKSFetchError, now: Date) {
+        metrics.fetched(.error)
+        if var outage {
+            outage.lastError = error
+            self.outage = outage
+        } else {
+            outage = Outage(since: now, lastError: error)
+            metrics.failing(true)
+        }
+        if let current {
+            logger.warning(
+                "JWKS fetch failed (outage, not a rotation); keeping the last good key set",
+                metadata: [
+                    "jwks.error": .string(error.description),
+                    "jwks.fresh_until": .string(current.expiresAt.ISO8601Format()),
+                    "jwks.usable_until": .string(current.expiresAt.addingTimeInterval(configuration.staleWindow).ISO8601Format()),
+                ]
+            )
+        } else {
+            logger.error("JWKS fetch failed; no key set yet", metadata: ["jwks.error": .string(error.description)])
+        }
+    }
+}

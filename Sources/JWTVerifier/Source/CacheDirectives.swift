@@ -1,0 +1,50 @@
+/// The freshness an HTTP answer grants, from its `Cache-Control` and `Age` headers (RFC 9111 §5.2.2, §4.2.3).
+///
+/// We are a private cache: `max-age` counts, `s-maxage` (shared caches only) does not. `no-store` and `no-cache`
+/// grant no freshness at all; the ``JWKSCache`` then refetches as soon as its minimum TTL allows.
+struct CacheDirectives: Sendable, Hashable {
+    /// Seconds of freshness left, or `nil` when the answer did not say.
+    let maxAge: Double?
+
+    init(cacheControl: [String], age: String?) {
+        var maxAge: Double? = nil
+        var noCache = false
+        for header in cacheControl {
+            for directive in header.split(separator: ",") {
+                let parts = directive.split(separator: "=", maxSplits: 1)
+                let name = parts[0].trimmingSpaces.lowercased()
+                switch name {
+                case "no-store", "no-cache":
+                    noCache = true
+                case "max-age":
+                    guard parts.count == 2 else { continue }
+                    var value = parts[1].trimmingSpaces
+                    if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
+                    // RFC 9111 §1.2.2: delta-seconds are digits; a value too large to represent means "very long".
+                    guard !value.isEmpty, value.allSatisfy({ $0.isASCII && $0.isNumber }) else { continue }
+                    let seconds = Double(value) ?? .greatestFiniteMagnitude
+                    maxAge = min(maxAge ?? .greatestFiniteMagnitude, seconds)
+                default:
+                    continue
+                }
+            }
+        }
+        if noCache {
+            self.maxAge = 0
+        } else if let maxAge {
+            let ageSeconds = age.flatMap { Double($0.trimmingSpaces) }.map { max(0, $0) } ?? 0
+            self.maxAge = max(0, maxAge - ageSeconds)
+        } else {
+            self.maxAge = nil
+        }
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        var slice = Substring(self)
+        while let first = slice.first, first == " " || first == "\t" { slice.removeFirst() }
+        while let last = slice.last, last == " " || last == "\t" { slice.removeLast() }
+        return String(slice)
+    }
+}

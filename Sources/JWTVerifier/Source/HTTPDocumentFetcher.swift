@@ -1,0 +1,104 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+
+/// One bounded GET of a small JSON document: a deadline over the whole exchange (headers and body), a size
+/// limit, and no redirects. Shared by ``HTTPJWKSSource`` and ``OIDCDiscovery``.
+struct HTTPDocumentFetcher: Sendable {
+    struct Response: Sendable {
+        /// 200, or 304 to a conditional request.
+        let status: Int
+        let body: [UInt8]
+        let etag: String?
+        let directives: CacheDirectives
+    }
+
+    let url: String
+    let client: HTTPClient
+    let timeout: Duration
+    let maxBytes: Int
+    let accept: String
+
+    /// Fetches the document.
+    ///
+    /// AsyncHTTPClient's `timeout:` ends when the response head arrives, so the body is raced against the same
+    /// deadline here: a server that sends headers and then trickles the body is cut off too.
+    func get(ifNoneMatch etag: String?) async throws -> Response {
+        do {
+            return try await withThrowingTaskGroup(of: Response?.self) { group in
+                group.addTask { try await self.perform(ifNoneMatch: etag) }
+                group.addTask {
+                    try await Task.sleep(for: self.timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    throw JWKSFetchError.timeout(url: url, seconds: timeoutSeconds)
+                }
+                return response
+            }
+        } catch let error as JWKSFetchError {
+            throw error
+        } catch let error as CancellationError {
+            throw error
+        } catch let error as HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+                throw JWKSFetchError.timeout(url: url, seconds: timeoutSeconds)
+            }
+            throw JWKSFetchError.transport(url: url, reason: error.description)
+        } catch is NIOTooManyBytesError {
+            throw JWKSFetchError.bodyTooLarge(url: url, limit: maxBytes)
+        } catch {
+            throw JWKSFetchError.transport(url: url, reason: String(describing: error))
+        }
+    }
+
+    private var timeoutSeconds: Double {
+        let (seconds, attoseconds) = timeout.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
+    private var timeAmount: TimeAmount {
+        let (seconds, attoseconds) = timeout.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    private func perform(ifNoneMatch etag: String?) async throws -> Response {
+        var request = HTTPClientRequest(url: url)
+        request.method = .GET
+        request.headers.add(name: "Accept", value: accept)
+        request.headers.add(name: "User-Agent", value: "jot-jwt-verifier")
+        if let etag { request.headers.add(name: "If-None-Match", value: etag) }
+        let response = try await client.execute(request, timeout: timeAmount)
+        // A client configured to follow redirects has already followed them: refuse the answer all the same.
+        if response.history.count > 1, let first = response.history.first {
+            throw JWKSFetchError.redirect(
+                url: url,
+                status: Int(first.responseHead.status.code),
+                location: first.responseHead.headers.first(name: "Location")
+            )
+        }
+        let status = Int(response.status.code)
+        switch status {
+        case 200:
+            let body = try await response.body.collect(upTo: maxBytes)
+            return Response(
+                status: 200,
+                body: Array(body.readableBytesView),
+                etag: response.headers.first(name: "ETag"),
+                directives: CacheDirectives(cacheControl: response.headers["Cache-Control"], age: response.headers.first(name: "Age"))
+            )
+        case 304 where etag != nil:
+            return Response(
+                status: 304,
+                body: [],
+                etag: response.headers.first(name: "ETag") ?? etag,
+                directives: CacheDirectives(cacheControl: response.headers["Cache-Control"], age: response.headers.first(name: "Age"))
+            )
+        case 300..<400:
+            throw JWKSFetchError.redirect(url: url, status: status, location: response.headers.first(name: "Location"))
+        default:
+            throw JWKSFetchError.httpStatus(url: url, status: status)
+        }
+    }
+}

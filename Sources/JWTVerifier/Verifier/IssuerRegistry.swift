@@ -1,0 +1,59 @@
+public import JOSE
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// The trusted issuers, each with its own key source.
+///
+/// A token's `iss`, read from its still unverified payload, only picks the key source; the verifier then requires the
+/// verified claims to carry that same `iss`. So a key of one issuer never verifies another issuer's token: give
+/// every issuer its own ``JWKSCache`` (never share one between issuers).
+public struct IssuerRegistry: Sendable {
+    /// Where an issuer's keys come from.
+    public enum KeySource: Sendable {
+        /// A remote JWKS, cached.
+        case jwks(JWKSCache)
+        /// A fixed key set (for example the shared HMAC secret of a single service).
+        case keys(JWSKeySet)
+    }
+
+    private var sources: [String: KeySource]
+
+    public init() { self.sources = [:] }
+
+    /// Issuers (exact `iss` strings) and their key sources.
+    public init(_ sources: [String: KeySource]) { self.sources = sources }
+
+    /// Adds (or replaces) an issuer.
+    public mutating func register(issuer: String, source: KeySource) { sources[issuer] = source }
+
+    /// The configured issuers, sorted.
+    public var issuers: [String] { sources.keys.sorted() }
+
+    public func source(for issuer: String) -> KeySource? { sources[issuer] }
+
+    /// Prefetches every remote JWKS concurrently, for start-up.
+    ///
+    /// - Throws: the first ``JWKSFetchError``; the other fetches still complete.
+    public func prefetch(now: Date = Date()) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for case .jwks(let cache) in sources.values {
+                group.addTask { try await cache.prefetch(now: now) }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+extension IssuerRegistry.KeySource {
+    /// The key for `header` and the generation of its set (static sets are generation 0).
+    func resolve(_ header: JWSHeader, now: Date) async throws -> (key: JWSVerificationKey, generation: Int) {
+        switch self {
+        case .jwks(let cache): try await cache.resolve(header, now: now)
+        case .keys(let keySet): (try keySet.key(for: header), 0)
+        }
+    }
+}

@@ -1,0 +1,241 @@
+import AsyncHTTPClient
+import Foundation
+import JOSE
+import JWTVerifier
+import Testing
+
+@Suite("Verifier: issuers, keys from JWKS, claims and scopes (time injected)")
+struct VerifierTests {
+    let t0 = Fixture.t0
+
+    func verifier(_ source: InMemoryJWKSSource, configuration: Verifier.Configuration = .init(audiences: [Fixture.audience])) -> Verifier {
+        Verifier(issuers: IssuerRegistry([Fixture.issuer: .jwks(JWKSCache(source: source))]), configuration: configuration)
+    }
+
+    @Test("100 concurrent verifications of a token with a new kid cause one fetch")
+    func concurrentNewKid() async throws {
+        try await withServerAndClient { server, client in
+            let old = try Fixture.key()
+            let new = try Fixture.key()
+            await server.endpoints.set("/jwks", .jwks(Fixture.jwks([old])))
+            let cache = try JWKSCache(url: server.url("/jwks"), client: client)
+            let verifier = Verifier(issuers: IssuerRegistry([Fixture.issuer: .jwks(cache)]), configuration: .init(audiences: [Fixture.audience]))
+            try await verifier.prefetch(now: t0)
+            await server.endpoints.set("/jwks", .jwks(Fixture.jwks([old, new])))
+            let token = try Fixture.token(new)
+            let now = t0.addingTimeInterval(31)
+            let subjects = try await withThrowingTaskGroup(of: String?.self) { group in
+                for _ in 0..<100 { group.addTask { try await verifier.verify(token, now: now).subject } }
+                return try await group.reduce(into: [String?]()) { $0.append($1) }
+            }
+            #expect(subjects.count == 100 && subjects.allSatisfy { $0 == "user-1" })
+            #expect(await server.endpoints.requestCount("/jwks") == 2)
+        }
+    }
+
+    @Test("A key rotation on the issuer is picked up without restart; the retired key stops verifying")
+    func rotationPickedUp() async throws {
+        try await withServerAndClient { server, client in
+            let old = try Fixture.key()
+            let new = try Fixture.key()
+            await server.endpoints.set("/jwks", .jwks(Fixture.jwks([old]), cacheControl: "max-age=300"))
+            let cache = try JWKSCache(url: server.url("/jwks"), client: client)
+            let verifier = Verifier(issuers: IssuerRegistry([Fixture.issuer: .jwks(cache)]), configuration: .init(audiences: [Fixture.audience]))
+            let oldToken = try Fixture.token(old)
+            #expect(try await verifier.verify(oldToken, now: t0).keyID == old.keyID)
+            // The issuer publishes the next key, then signs with it, then retires the old one.
+            await server.endpoints.set("/jwks", .jwks(Fixture.jwks([old, new]), cacheControl: "max-age=300"))
+            #expect(try await verifier.verify(try Fixture.token(new), now: t0.addingTimeInterval(40)).keyID == new.keyID)
+            await server.endpoints.set("/jwks", .jwks(Fixture.jwks([new]), cacheControl: "max-age=300"))
+            #expect(try await verifier.verify(oldToken, now: t0.addingTimeInterval(100)).keyID == old.keyID)  // still cached
+            await #expect(throws: VerifierError.keyNotFound(kid: old.keyID, algorithm: .ES256, url: server.url("/jwks"), suppressedFor: 30)) {
+                try await verifier.verify(oldToken, now: t0.addingTimeInterval(341))
+            }
+        }
+    }
+
+    @Test("Multi-issuer: a token's iss picks its issuer's keys, and one issuer's key never verifies another's token")
+    func multiIssuerIsolation() async throws {
+        try await withServerAndClient { server, client in
+            // Both issuers publish a key under the same kid, to show the kid alone decides nothing.
+            let keyA = try Fixture.key(kid: "shared")
+            let keyB = try Fixture.key(kid: "shared")
+            let onlyA = try Fixture.key()
+            await server.endpoints.set("/a/jwks", .jwks(Fixture.jwks([keyA, onlyA])))
+            await server.endpoints.set("/b/jwks", .jwks(Fixture.jwks([keyB])))
+            let issuers = IssuerRegistry([
+                "https://a.example": .jwks(try JWKSCache(url: server.url("/a/jwks"), client: client)),
+                "https://b.example": .jwks(try JWKSCache(url: server.url("/b/jwks"), client: client)),
+            ])
+            #expect(issuers.issuers == ["https://a.example", "https://b.example"])
+            let verifier = Verifier(issuers: issuers, configuration: .init(audiences: [Fixture.audience]))
+            try await verifier.prefetch(now: t0)
+
+            #expect(try await verifier.verify(try Fixture.token(keyA, issuer: "https://a.example"), now: t0).issuer == "https://a.example")
+            #expect(try await verifier.verify(try Fixture.token(keyB, issuer: "https://b.example"), now: t0).issuer == "https://b.example")
+            // A's key, B's name: B's key with that kid is used, and the signature fails.
+            await #expect(throws: JOSEError.invalidSignature(keyID: "shared", algorithm: .ES256)) {
+                try await verifier.verify(try Fixture.token(keyA, issuer: "https://b.example"), now: t0)
+            }
+            // A key only A has: not in B's set (B is not asked to try A's keys).
+            await #expect(throws: VerifierError.keyNotFound(kid: onlyA.keyID, algorithm: .ES256, url: server.url("/b/jwks"), suppressedFor: 30)) {
+                try await verifier.verify(try Fixture.token(onlyA, issuer: "https://b.example"), now: t0)
+            }
+            await #expect(throws: VerifierError.unknownIssuer("https://c.example", configured: ["https://a.example", "https://b.example"])) {
+                try await verifier.verify(try Fixture.token(keyA, issuer: "https://c.example"), now: t0)
+            }
+            await #expect(throws: VerifierError.missingIssuer(configured: ["https://a.example", "https://b.example"])) {
+                try await verifier.verify(try Fixture.token(keyA, issuer: nil), now: t0)
+            }
+            #expect(await server.endpoints.requestCount("/a/jwks") == 1)
+            #expect(await server.endpoints.requestCount("/b/jwks") == 1)
+        }
+    }
+
+    @Test("Claims are checked after the signature: expiry, audience, typ, alg, tampering")
+    func claimFailures() async throws {
+        let key = try Fixture.key()
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!])
+        let verifier = verifier(source, configuration: .init(audiences: [Fixture.audience], allowedAlgorithms: [.ES256], expectedType: "at+jwt"))
+        let token = try Fixture.token(key, lifetime: 300)
+        #expect(try await verifier.verify(token, now: t0).claims.audience == [Fixture.audience])
+
+        await #expect(throws: TokenValidationError.expired(secondsAgo: 100, leeway: 30)) {
+            try await verifier.verify(token, now: t0.addingTimeInterval(400))
+        }
+        await #expect(throws: TokenValidationError.audienceMismatch(expected: [Fixture.audience], actual: ["pangolins"])) {
+            try await verifier.verify(try Fixture.token(key, audience: ["pangolins"]), now: t0)
+        }
+        await #expect(throws: TokenValidationError.typeMismatch(expected: "at+jwt", actual: "JWT")) {
+            try await verifier.verify(try Fixture.token(key, type: "JWT"), now: t0)
+        }
+        let es384 = try Fixture.key(.ES384)
+        await #expect(throws: JOSEError.algorithmNotAllowed(.ES384, allowed: [.ES256])) {
+            try await verifier.verify(try Fixture.token(es384), now: t0)
+        }
+        var tampered = Array(token.utf8)
+        let index = tampered.count - 5
+        tampered[index] = tampered[index] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        await #expect(throws: JOSEError.invalidSignature(keyID: key.keyID, algorithm: .ES256)) {
+            try await verifier.verify(String(decoding: tampered, as: UTF8.self), now: t0)
+        }
+        await #expect(throws: TokenValidationError.invalidClaim(name: "iss", reason: "must be a string, got number")) {
+            try await verifier.verify(try Fixture.token(key, issuer: nil, claims: ["iss": 42]), now: t0)
+        }
+        #expect(await source.fetchCount == 1)
+    }
+
+    @Test("Scopes come from scope (space-delimited), scp and scopes; missing ones are named")
+    func scopes() async throws {
+        let key = try Fixture.key()
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!])
+        let verifier = verifier(source, configuration: .init(audiences: [Fixture.audience], requiredScopes: ["photos:read"]))
+
+        let fromString = try Fixture.token(key, claims: ["scope": "photos:read  pangolins"])
+        #expect(try await verifier.verify(fromString, now: t0).scopes == ["photos:read", "pangolins"])
+        let fromArrays = try Fixture.token(key, claims: ["scp": ["photos:read"], "scopes": ["cats"]])
+        #expect(try await verifier.verify(fromArrays, now: t0).scopes == ["photos:read", "cats"])
+        let scpString = try Fixture.token(key, claims: ["scp": "photos:read dogs"])
+        #expect(try await verifier.verify(scpString, now: t0).scopes == ["photos:read", "dogs"])
+
+        let error = await #expect(throws: VerifierError.self) {
+            try await verifier.verify(fromString, requiredScopes: ["photos:write", "admin"], now: t0)
+        }
+        #expect(error == .missingScopes(required: ["admin", "photos:read", "photos:write"], missing: ["admin", "photos:write"]))
+        #expect(error?.description == "token lacks scopes 'admin', 'photos:write' (required: 'admin', 'photos:read', 'photos:write')")
+        await #expect(throws: VerifierError.missingScopes(required: ["photos:read"], missing: ["photos:read"])) {
+            try await verifier.verify(try Fixture.token(key), now: t0)
+        }
+        await #expect(throws: TokenValidationError.invalidClaim(name: "scope", reason: "must be a space-delimited string, got array")) {
+            try await verifier.verify(try Fixture.token(key, claims: ["scope": ["photos:read"]]), now: t0)
+        }
+        await #expect(throws: TokenValidationError.invalidClaim(name: "scopes", reason: "must be an array of non-empty strings without spaces")) {
+            try await verifier.verify(try Fixture.token(key, claims: ["scopes": [1]]), now: t0)
+        }
+    }
+
+    @Test("A fixed key set (shared HMAC secret) can serve as an issuer's key source")
+    func staticKeys() async throws {
+        let secret = [UInt8](repeating: 7, count: 32)
+        let signing = try JWSSigningKey(hmacSecret: secret, keyID: "hs")
+        let verifier = Verifier(
+            issuers: IssuerRegistry(["serverless": .keys(JWSKeySet([signing.verificationKey]))]),
+            configuration: .init(allowedAlgorithms: [.HS256])
+        )
+        #expect(try await verifier.verify(try Fixture.token(signing, issuer: "serverless"), now: t0).keyID == "hs")
+        await #expect(throws: JOSEError.unknownKeyID("other")) {
+            try await verifier.verify(try Fixture.token(try JWSSigningKey(hmacSecret: secret, keyID: "other"), issuer: "serverless"), now: t0)
+        }
+    }
+
+    @Test("The verified-token cache is off by default")
+    func tokenCacheOffByDefault() async throws {
+        let key = try Fixture.key()
+        #expect(verifier(InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!])).tokenCache == nil)
+    }
+
+    @Test("Verified-token cache: hits skip verification, honour exp and scopes, and drop entries when keys change")
+    func tokenCache() async throws {
+        let key = try Fixture.key()
+        let other = try Fixture.key()
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 60)
+        let verifier = verifier(
+            source,
+            configuration: .init(audiences: [Fixture.audience], tokenCache: .init(maxEntries: 3, ttl: 120))
+        )
+        let cache = try #require(verifier.tokenCache)
+        let token = try Fixture.token(key, lifetime: 100, claims: ["scope": "a"])
+
+        _ = try await verifier.verify(token, now: t0)
+        _ = try await verifier.verify(token, now: t0.addingTimeInterval(1))
+        #expect(await cache.hits == 1)
+        await #expect(throws: VerifierError.missingScopes(required: ["b"], missing: ["b"])) {
+            try await verifier.verify(token, requiredScopes: ["b"], now: t0.addingTimeInterval(2))
+        }
+        #expect(await cache.hits == 2)
+        // The entry ends at exp (100 s, before the 120 s TTL); after that the full check answers, with its leeway.
+        _ = try await verifier.verify(token, now: t0.addingTimeInterval(120))
+        await #expect(throws: TokenValidationError.expired(secondsAgo: 40, leeway: 30)) {
+            try await verifier.verify(token, now: t0.addingTimeInterval(140))
+        }
+        #expect(await cache.hits == 2)
+
+        // Bounded: at most 3 entries.
+        for number in 0..<5 {
+            _ = try await verifier.verify(try Fixture.token(key, claims: ["n": .number(JSONNumber(number))]), now: t0.addingTimeInterval(150))
+        }
+        #expect(await cache.count == 3)
+
+        // The key leaves the set: the cached token is refused at the next refresh, and its entry dropped.
+        let long = try Fixture.token(key)
+        _ = try await verifier.verify(long, now: t0.addingTimeInterval(160))
+        _ = try await verifier.verify(long, now: t0.addingTimeInterval(161))
+        let hitsBefore = await cache.hits
+        await source.publish(keys: [other.verificationKey.publicJWK!], maxAge: 60)
+        await #expect(throws: VerifierError.keyNotFound(kid: key.keyID, algorithm: .ES256, url: "memory:jwks", suppressedFor: 30)) {
+            try await verifier.verify(long, now: t0.addingTimeInterval(200))
+        }
+        #expect(await cache.hits == hitsBefore + 1)
+        await #expect(throws: VerifierError.keyNotFound(kid: key.keyID, algorithm: .ES256, url: "memory:jwks", suppressedFor: 29)) {
+            try await verifier.verify(long, now: t0.addingTimeInterval(201))
+        }
+        #expect(await cache.hits == hitsBefore + 1)
+    }
+
+    @Test("A new key set generation makes cached tokens verify again")
+    func tokenCacheGeneration() async throws {
+        let key = try Fixture.key()
+        let other = try Fixture.key()
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 600)
+        let verifier = verifier(source, configuration: .init(audiences: [Fixture.audience], tokenCache: .init(ttl: 3600)))
+        let cache = try #require(verifier.tokenCache)
+        let token = try Fixture.token(key)
+        _ = try await verifier.verify(token, now: t0)
+        await source.publish(keys: [key.verificationKey.publicJWK!, other.verificationKey.publicJWK!], maxAge: 600)
+        _ = try await verifier.verify(token, now: t0.addingTimeInterval(601))  // hit, stale generation: verified again
+        _ = try await verifier.verify(token, now: t0.addingTimeInterval(602))  // hit, current generation
+        #expect(await cache.hits == 2)
+        #expect(await cache.misses == 1)
+        #expect(await source.fetchCount == 2)
+    }
+}
