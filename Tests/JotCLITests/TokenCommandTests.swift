@@ -66,7 +66,8 @@ struct TokenCommandTests {
         let now = ["--now", "1300819000"]
         func header(_ json: String) -> String { Base64URL.encode(Array(json.utf8)) }
         let cases: [(String, [String], String)] = [
-            ("tampered signature", [parts[0] + "." + parts[1] + "." + String(parts[2].reversed())], "signature does not verify"),
+            ("tampered signature", [parts[0] + "." + parts[1] + "." + Self.flip(parts[2], at: 10)], "signature does not verify"),
+            ("tampered payload", [parts[0] + "." + Self.flip(parts[1], at: 5) + "." + parts[2]], "signature does not verify"),
             ("two segments", [parts[0] + "." + parts[1]], "has 2"),
             ("padding", [token + "="], "strict base64url"),
             ("alg none", [header(#"{"alg":"none"}"#) + "." + parts[1] + ".", "--no-exp-required"], "alg 'none'"),
@@ -83,6 +84,13 @@ struct TokenCommandTests {
             #expect(result.exitCode == 1, "\(name)")
             #expect(result.error?.contains(expected) == true, "\(name): \(result.error ?? "accepted")")
         }
+    }
+
+    /// Changes one base64url character in the middle of a segment (keeping it canonical).
+    static func flip(_ segment: String, at offset: Int) -> String {
+        var characters = Array(segment)
+        characters[offset] = characters[offset] == "A" ? "B" : "A"
+        return String(characters)
     }
 
     @Test("an HMAC secret from the environment: short secrets need --allow-weak-secret")
