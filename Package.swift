@@ -151,5 +151,6 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
+        .testTarget(name: "AuthorizerTests", dependencies: ["JWTVerifier", "JOSE"], swiftSettings: settings),
     ]
 )
