@@ -99,6 +99,51 @@ let package = Package(
             dependencies: ["JotCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings
         ),
+        .target(
+            name: "ExampleSupport",
+            dependencies: [
+                "JOSE", "JWTVerifier", "HummingbirdJWT",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/ExampleSupport",
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "serverless-auth",
+            dependencies: [
+                "ExampleSupport", "JOSE", "JWTVerifier", "TokenIssuer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Examples/serverless-auth",
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "pangolin-service",
+            dependencies: [
+                "ExampleSupport", "HummingbirdJWT", "JOSE",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/pangolin-service",
+            swiftSettings: settings
+        ),
+        .executableTarget(
+            name: "photo-service",
+            dependencies: [
+                "ExampleSupport", "HummingbirdJWT", "JOSE",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/photo-service",
+            swiftSettings: settings
+        ),
         .testTarget(
             name: "JotCLITests",
             dependencies: ["JotCLI", "JOSE", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -1,0 +1,123 @@
+import AsyncHTTPClient
+public import Hummingbird
+public import HummingbirdJWT
+import JOSE
+public import JWTVerifier
+public import Logging
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Runs an independent resource service: tokens from `jot serve` are verified offline with the issuer's JWKS
+/// (found through discovery, cached, refreshed in the background, kept through outages for the stale window).
+public struct ResourceService {
+    /// What a service's routes get to work with.
+    public struct Setup: Sendable {
+        public let verifier: Verifier
+        public let cache: JWKSCache
+        public let audience: String
+        public let logger: Logger
+    }
+
+    public let name: String
+    public let options: ResourceServiceOptions
+    public let defaultPort: Int
+
+    public init(name: String, options: ResourceServiceOptions, defaultPort: Int) {
+        self.name = name
+        self.options = options
+        self.defaultPort = defaultPort
+    }
+
+    /// Builds the verifier, adds `GET /healthz` and the service's routes, and serves until SIGINT/SIGTERM.
+    public func run(routes: @escaping (Router<JWTRequestContext>, Setup) -> Void) async throws {
+        try ExampleLogging.bootstrap(level: options.logLevel)
+        let logger = Logger(label: name)
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: .seconds(5))
+        )
+        configuration.httpVersion = .http1Only
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        do {
+            try await serve(client: client, logger: logger, routes: routes)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private func serve(client: HTTPClient, logger: Logger, routes: (Router<JWTRequestContext>, Setup) -> Void) async throws {
+        let fetchOptions = HTTPJWKSSource.Options(allowInsecureHTTP: options.allowInsecureHTTP)
+        let jwksURL: String
+        if let url = options.jwksURL {
+            jwksURL = url
+        } else {
+            do {
+                jwksURL = try await OIDCDiscovery.jwksURI(issuer: options.issuer, client: client, options: fetchOptions)
+            } catch {
+                throw ExampleError.discoveryFailed(issuer: options.issuer, reason: String(describing: error))
+            }
+            logger.info("JWKS found through discovery", metadata: ["jwks.url": .string(jwksURL)])
+        }
+        let cache = try JWKSCache(url: jwksURL, client: client, options: fetchOptions, logger: Logger(label: "\(name).jwks"))
+        do {
+            try await cache.prefetch()
+        } catch {
+            // Not fatal: the first request fetches again. Tokens cannot verify until it succeeds.
+            logger.warning("JWKS prefetch failed; will retry on demand", metadata: ["jwks.error": .string(String(describing: error))])
+        }
+
+        let audience = options.audience ?? name
+        let verifier = Verifier(
+            issuers: IssuerRegistry([options.issuer: .jwks(cache)]),
+            configuration: .init(audiences: [audience], leeway: options.leeway, expectedType: options.anyTokenType ? nil : options.tokenType)
+        )
+        let name = self.name
+        let router = Router(context: JWTRequestContext.self)
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.get("/healthz") { _, _ in
+            let status = await cache.status
+            return JSONResponse.make(
+                .ok,
+                [
+                    "status": "ok",
+                    "service": .string(name),
+                    "jwks": .object([
+                        "url": .string(jwksURL),
+                        "kids": .array(status.keyIDs.map { .string($0) }),
+                        "failing": .bool(status.failingSince != nil),
+                    ]),
+                ]
+            )
+        }
+        routes(router, Setup(verifier: verifier, cache: cache, audience: audience, logger: logger))
+
+        let port = options.port ?? defaultPort
+        let issuer = options.issuer
+        let host = options.host
+        let tokenType = options.anyTokenType ? "any" : options.tokenType
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(options.host, port: port), serverName: name),
+            onServerRunning: { channel in
+                logger.info(
+                    "\(name) listening",
+                    metadata: [
+                        "address": .string("http://\(host):\(channel.localAddress?.port ?? port)"),
+                        "jwt.iss": .string(issuer),
+                        "jwt.aud": .string(audience),
+                        "jwt.typ": .string(tokenType),
+                        "jwks.url": .string(jwksURL),
+                    ]
+                )
+            },
+            logger: logger
+        )
+        try await app.runService()
+    }
+}

@@ -1,0 +1,48 @@
+public import ArgumentParser
+
+/// The flags shared by the resource services (`pangolin-service`, `photo-service`).
+public struct ResourceServiceOptions: ParsableArguments {
+    @Option(help: "The issuer whose tokens are accepted (their exact 'iss').")
+    public var issuer = "http://127.0.0.1:8080"
+
+    @Option(
+        name: .customLong("jwks-url"),
+        help: "The issuer's JWKS URL (default: the jwks_uri of <issuer>/.well-known/openid-configuration)."
+    )
+    public var jwksURL: String?
+
+    @Option(help: "The audience tokens must carry in 'aud' (default: the service's name).")
+    public var audience: String?
+
+    @Option(help: "Clock-skew leeway for exp, nbf and iat, in seconds.")
+    public var leeway = 30
+
+    @Option(help: "Port to listen on (default: 8081 for pangolin-service, 8082 for photo-service; 0 picks a free one).")
+    public var port: Int?
+
+    @Option(help: "Address to bind.")
+    public var host = "127.0.0.1"
+
+    @Option(name: .customLong("token-type"), help: "The 'typ' header tokens must have (RFC 9068 access tokens: at+jwt).")
+    public var tokenType = "at+jwt"
+
+    @Flag(name: .customLong("any-token-type"), help: "Accept tokens whatever their 'typ' header.")
+    public var anyTokenType = false
+
+    @Flag(
+        name: .customLong("allow-insecure-http"),
+        help: "Fetch keys over plain http from non-loopback hosts. Insecure: anyone on the path could swap the keys."
+    )
+    public var allowInsecureHTTP = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    public var logLevel = "info"
+
+    public init() {}
+
+    public func validate() throws {
+        guard leeway >= 0, leeway <= 600 else { throw ValidationError("--leeway must be 0 to 600 seconds") }
+        guard (port ?? 0) >= 0, (port ?? 0) <= 65535 else { throw ValidationError("--port must be 0 to 65535") }
+        if let audience, audience.isEmpty { throw ValidationError("--audience must not be empty") }
+    }
+}

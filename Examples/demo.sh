@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# The whole story on loopback: the issuer (`jot serve --demo`), two independent resource services verifying its
+# tokens through its JWKS, logins, calls, a key rotation, calls again, the issuer stopped, calls again — and the
+# documented serverless-auth sample. Exits non-zero on the first unexpected status, saying what was expected.
+#
+#   Examples/demo.sh              # builds with `swift build`, then runs
+#   Examples/demo.sh --no-build   # uses the binaries already built in .build/debug
+#
+# Needs: bash, curl, python3 (free ports and JSON). Every process it starts is stopped on exit.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+build=1
+for argument in "$@"; do
+    case "$argument" in
+        --no-build) build=0 ;;
+        -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+        *) echo "demo.sh: unknown argument '$argument' (try --help)" >&2; exit 2 ;;
+    esac
+done
+
+if [[ $build == 1 ]]; then
+    echo "==> swift build"
+    swift build
+fi
+bin="$(swift build --show-bin-path)"
+for tool in jot pangolin-service photo-service serverless-auth; do
+    [[ -x "$bin/$tool" ]] || { echo "demo.sh: $bin/$tool is missing; run swift build (or drop --no-build)" >&2; exit 1; }
+done
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/jot-demo.XXXXXX")"
+pids=()
+failed=1
+checks=0
+
+cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    if [[ $failed == 1 ]]; then
+        echo
+        echo "---- logs (last 20 lines each) ----"
+        local log
+        for log in "$work"/*.log; do
+            [[ -f "$log" ]] || continue
+            echo "== $(basename "$log")"
+            tail -n 20 "$log"
+        done
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start NAME COMMAND... — runs in the background, logging to $work/NAME.log.
+start() {
+    local name="$1"
+    shift
+    "$@" >"$work/$name.log" 2>&1 &
+    pids+=("$!")
+    eval "pid_${name//-/_}=$!"
+}
+
+# wait_ready NAME URL — polls URL until it answers 200, for at most 60 s, while the process lives.
+wait_ready() {
+    local name="$1" url="$2" pid_var="pid_${1//-/_}" deadline=$((SECONDS + 60))
+    until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+        kill -0 "${!pid_var}" 2>/dev/null || fail "$name exited while starting (see its log below)"
+        ((SECONDS < deadline)) || fail "$name did not answer $url within 60 s"
+        sleep 0.2
+    done
+    echo "    $name ready at ${url%/healthz}"
+}
+
+# expect STATUS LABEL CURL-ARGS... — one request; its body is left in $work/body.
+expect() {
+    local expected="$1" label="$2"
+    shift 2
+    local status
+    status="$(curl -sS -o "$work/body" -D "$work/headers" -w '%{http_code}' "$@")" || status="curl failed ($?)"
+    checks=$((checks + 1))
+    if [[ "$status" != "$expected" ]]; then
+        echo "FAIL: $label: expected HTTP $expected, got $status" >&2
+        echo "  body: $(head -c 500 "$work/body" 2>/dev/null)" >&2
+        exit 1
+    fi
+    printf '    ok   %-58s %s\n' "$label" "$status"
+}
+
+# expect_header NAME SUBSTRING — checks a header of the last answer.
+expect_header() {
+    local value
+    value="$(grep -i "^$1:" "$work/headers" | head -n 1 | cut -d' ' -f2- | tr -d '\r')" || true
+    checks=$((checks + 1))
+    [[ "$value" == *"$2"* ]] || fail "expected header $1 to contain '$2', got '$value'"
+    printf '    ok   %-58s\n' "$1: $value"
+}
+
+# expect_body PYTHON-EXPR LABEL — checks the last JSON body (`b`) with a Python expression.
+expect_body() {
+    checks=$((checks + 1))
+    python3 -c "import json, sys; b = json.load(open(sys.argv[1])); sys.exit(0 if ($1) else 1)" "$work/body" \
+        || fail "$2: body $(head -c 300 "$work/body") does not satisfy: $1"
+    printf '    ok   %-58s\n' "$2"
+}
+
+json_field() {
+    python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$work/body" "$1"
+}
+
+token_kid() {
+    python3 -c 'import base64, json, sys; h = sys.argv[1].split(".")[0]; print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4))).get("kid", ""))' "$1"
+}
+
+# login URL USER PASSWORD — prints the token.
+login() {
+    expect 200 "login $2 at $1" -X POST "$1/sessions" -H 'Content-Type: application/json' \
+        -d "{\"username\":\"$2\",\"password\":\"$3\"}" >&2
+    json_field token
+}
+
+issuer_port="$(free_port)"
+pangolin_port="$(free_port)"
+photo_port="$(free_port)"
+serverless_port="$(free_port)"
+issuer="http://127.0.0.1:$issuer_port"
+pangolins="http://127.0.0.1:$pangolin_port"
+photos="http://127.0.0.1:$photo_port"
+keys="$work/keys"
+database="$work/users.sqlite"
+
+echo "==> 1. The issuer (jot serve --demo) and a photo user"
+printf 'Ansel-password-1\n' | "$bin/jot" users add Ansel --scopes photos:read --password-stdin \
+    --keys "$keys" --database "$database" --bcrypt-cost 4 >/dev/null
+start issuer "$bin/jot" serve --demo --keys "$keys" --database "$database" --port "$issuer_port" \
+    --audience pangolin-service --audience photo-service --bcrypt-cost 4
+wait_ready issuer "$issuer/healthz"
+
+echo "==> 2. The resource services (keys found through $issuer/.well-known/openid-configuration)"
+start pangolin-service "$bin/pangolin-service" --issuer "$issuer" --port "$pangolin_port"
+start photo-service "$bin/photo-service" --issuer "$issuer" --port "$photo_port"
+wait_ready pangolin-service "$pangolins/healthz"
+wait_ready photo-service "$photos/healthz"
+
+echo "==> 3. Logins"
+cthon="$(login "$issuer" Cthon98 hunter2)"
+azure="$(login "$issuer" AzureDiamond '*********')"
+ansel="$(login "$issuer" Ansel Ansel-password-1)"
+expect 401 "login Cthon98 with a wrong password" -X POST "$issuer/sessions" -d '{"username":"Cthon98","password":"hunter3"}'
+first_kid="$(token_kid "$cthon")"
+echo "    tokens signed by kid $first_kid"
+
+# calls LABEL — the protected and public calls, with their expected statuses.
+calls() {
+    echo "==> $1"
+    expect 200 "GET /cats without a token" "$pangolins/cats"
+    expect 401 "GET /pangolins without a token" "$pangolins/pangolins"
+    expect_header WWW-Authenticate 'Bearer realm="pangolin-service"'
+    expect 200 "GET /pangolins as Cthon98" "$pangolins/pangolins" -H "Authorization: Bearer $cthon"
+    expect_body '"pangolins" in b' "GET /pangolins answers pangolins"
+    expect 200 "GET /pangolins as Cthon98, bare Authorization: <jwt>" "$pangolins/pangolins" -H "Authorization: $cthon"
+    expect 403 "GET /pangolins as AzureDiamond (no scope)" "$pangolins/pangolins" -H "Authorization: Bearer $azure"
+    expect_header WWW-Authenticate 'error="insufficient_scope", scope="pangolins"'
+    expect 401 "GET /pangolins with a tampered token" "$pangolins/pangolins" -H "Authorization: Bearer ${cthon%?????}AAAAA"
+    expect_header WWW-Authenticate 'error="invalid_token"'
+    expect 401 "GET /pangolins with garbage" "$pangolins/pangolins" -H "Authorization: Bearer not.a.jwt"
+    expect 200 "GET /photos as Ansel" "$photos/photos" -H "Authorization: Bearer $ansel"
+    expect_body 'b["owner"] == "Ansel" and len(b["photos"]) == 2' "GET /photos answers only Ansel's photos"
+    expect 403 "GET /photos as Cthon98 (no photos:read)" "$photos/photos" -H "Authorization: Bearer $cthon"
+    expect 401 "GET /photos without a token" "$photos/photos"
+}
+calls "4. Calls"
+
+echo "==> 5. Key rotation (jot keys rotate --force) while everything runs"
+"$bin/jot" keys rotate --keys "$keys" --force >"$work/rotate.out" || fail "jot keys rotate failed: $(cat "$work/rotate.out")"
+sed 's/^/    /' "$work/rotate.out"
+deadline=$((SECONDS + 30))
+while :; do
+    rotated="$(login "$issuer" Cthon98 hunter2)"
+    [[ "$(token_kid "$rotated")" != "$first_kid" ]] && break
+    ((SECONDS < deadline)) || fail "the issuer still signs with kid $first_kid 30 s after the rotation"
+    sleep 0.5
+done
+echo "    new tokens signed by kid $(token_kid "$rotated")"
+old_cthon="$cthon"
+cthon="$rotated"
+azure="$(login "$issuer" AzureDiamond '*********')"
+ansel="$(login "$issuer" Ansel Ansel-password-1)"
+calls "6. Calls with tokens of the new key"
+expect 200 "GET /pangolins with a token of the previous key" "$pangolins/pangolins" -H "Authorization: Bearer $old_cthon"
+
+echo "==> 7. The issuer stopped: the services keep verifying from their cached JWKS"
+kill "$pid_issuer"
+wait "$pid_issuer" 2>/dev/null || true
+checks=$((checks + 1))
+if curl -s -o /dev/null "$issuer/healthz"; then fail "the issuer still answers after being stopped"; fi
+printf '    ok   %-58s\n' "the issuer is down"
+calls "8. Calls while the issuer is down"
+
+echo "==> 9. serverless-auth: the documented sample (HS256, JWT_SECRET, the authorizer)"
+checks=$((checks + 1))
+if JWT_SECRET=too-short "$bin/serverless-auth" --port 0 >"$work/short-secret.log" 2>&1; then
+    fail "serverless-auth started with a 9-byte JWT_SECRET"
+fi
+grep -q "at least 32" "$work/short-secret.log" || fail "no clear message for a short JWT_SECRET: $(cat "$work/short-secret.log")"
+printf '    ok   %-58s\n' "a JWT_SECRET under 32 bytes is refused"
+secret="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+serverless="http://127.0.0.1:$serverless_port"
+start serverless-auth env JWT_SECRET="$secret" "$bin/serverless-auth" --port "$serverless_port" --bcrypt-cost 4
+wait_ready serverless-auth "$serverless/healthz"
+expect 200 "GET /cats" "$serverless/cats"
+expect_header Access-Control-Allow-Origin '*'
+documented_cthon="$(login "$serverless" Cthon98 hunter2)"
+documented_azure="$(login "$serverless" AzureDiamond '*********')"
+expect 401 "login with a wrong password" -X POST "$serverless/sessions" -d '{"username":"AzureDiamond","password":"hunter2"}'
+expect_body '"error" in b' "a failed login answers {\"error\": ...}"
+expect 200 "GET /pangolins as Cthon98 (Authorization: <jwt>)" "$serverless/pangolins" -H "Authorization: $documented_cthon"
+expect 403 "GET /pangolins as AzureDiamond (Deny)" "$serverless/pangolins" -H "Authorization: $documented_azure"
+expect 401 "GET /pangolins without a token" "$serverless/pangolins"
+expect_body 'b == {"message": "Unauthorized"}' "401 answers {\"message\":\"Unauthorized\"}"
+expect 401 "GET /pangolins with a tampered token" "$serverless/pangolins" -H "Authorization: ${documented_cthon%?????}AAAAA"
+expect 401 "GET /pangolins with an issuer token (other key)" "$serverless/pangolins" -H "Authorization: $cthon"
+
+failed=0
+echo
+echo "demo passed: $checks checks"

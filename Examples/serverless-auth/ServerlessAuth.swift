@@ -1,0 +1,98 @@
+import ArgumentParser
+import ExampleSupport
+import Hummingbird
+import JOSE
+import JWTVerifier
+import Logging
+import TokenIssuer
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// `serverless-auth`: the documented serverless-auth sample on one process, shared secret and all.
+///
+/// `POST /sessions` logs in the documented users and signs `{"user": {"username", "scopes"}, "iat", "exp"}` with HS256
+/// and `JWT_SECRET` for 5 minutes; `GET /cats` is public; `GET /pangolins` goes through the documented authorizer
+/// (``TokenAuthorizer``), as API Gateway would run it, and the handler reads the user from the policy context.
+@main
+struct ServerlessAuth: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serverless-auth",
+        abstract: "The documented serverless-auth sample: POST /sessions, GET /cats (public), GET /pangolins (authorizer).",
+        discussion: """
+            JWT_SECRET (at least 32 bytes) signs and verifies the HS256 tokens; generate one with \
+            `openssl rand -base64 48`. Users: Cthon98/hunter2 (scope pangolins), AzureDiamond/********* (none).
+            """
+    )
+
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 3000
+    @Option(help: "Address to bind.") var host = "127.0.0.1"
+    @Option(name: .customLong("cache-ttl"), help: "Authorizer policy cache TTL in seconds: 0 (off) to 3600.") var cacheTTL = 300
+    @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost of the demo users' password hashes (4–31).") var bcryptCost = 10
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+
+    /// The documented token lifetime: 5 minutes.
+    static let tokenLifetime: TimeInterval = 300
+
+    func run() async throws {
+        try ExampleLogging.bootstrap(level: logLevel)
+        let logger = Logger(label: "serverless-auth")
+        let secret = try Self.secret(from: ProcessInfo.processInfo.environment)
+        let signingKey = try JWSSigningKey(hmacSecret: secret, algorithm: .HS256)
+        let authorizer = try TokenAuthorizer(secret: secret, cache: try AuthorizerPolicyCache(ttl: cacheTTL))
+        let users = try InMemoryUserStore(bcryptCost: bcryptCost)
+        try await DemoUsers.add(to: users)
+
+        let router = Router(context: ServerlessAuthContext.self)
+        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: AllowAnyOriginMiddleware())
+        router.get("/healthz") { _, _ in JSONResponse.make(.ok, ["status": "ok"]) }
+        router.post("/sessions") { request, context in
+            try await Sessions(users: users, signingKey: signingKey, lifetime: Self.tokenLifetime).login(request, logger: context.logger)
+        }
+        router.get("/cats") { _, _ in
+            JSONResponse.make(.ok, ["cats": [.object(["id": 1, "name": "Furball", "address": "2 Fur Lane"])]])
+        }
+        router.group("pangolins")
+            .add(middleware: AuthorizerMiddleware(authorizer: authorizer))
+            .get { _, context in
+                // As the sample's handler: JSON.parse(event.requestContext.authorizer.user).
+                let user = context.authorizer?.user
+                context.logger.info("pangolins served", metadata: ["user": .string(user?["username"]?.stringValue ?? "-")])
+                return JSONResponse.make(.ok, ["pangolins": [.object(["id": 2, "name": "Pengu", "address": "123 Carapace Drive"])]])
+            }
+
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "serverless-auth"),
+            onServerRunning: { channel in
+                logger.info(
+                    "serverless-auth listening",
+                    metadata: [
+                        "address": .string("http://\(host):\(channel.localAddress?.port ?? port)"),
+                        "authorizer.cache_ttl": .stringConvertible(cacheTTL),
+                    ]
+                )
+            },
+            logger: logger
+        )
+        try await app.runService()
+    }
+
+    /// `JWT_SECRET` as bytes; refused when missing or shorter than HS256's 32 bytes (RFC 7518 §3.2).
+    static func secret(from environment: [String: String]) throws(ExampleError) -> [UInt8] {
+        guard let text = environment["JWT_SECRET"], !text.isEmpty else {
+            throw .invalidOption("JWT_SECRET is not set; export one of at least 32 bytes, e.g. JWT_SECRET=$(openssl rand -base64 48)")
+        }
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 32 else {
+            throw .invalidOption(
+                "JWT_SECRET is \(bytes.count) bytes; HS256 needs at least 32 (RFC 7518 §3.2): JWT_SECRET=$(openssl rand -base64 48)"
+            )
+        }
+        return bytes
+    }
+}
