@@ -25,6 +25,22 @@ let package = Package(
                 .enableUpcomingFeature("MemberImportVisibility"),
                 .enableUpcomingFeature("InternalImportsByDefault"),
             ]
-        )
+        ),
+        // Token signing inside the issuer (TokenMinter) vs the raw primitive; a separate product so that
+        // JotBenchmarks does not build Hummingbird. Run: Benchmarks/issuer-bench.sh (or --product IssuerBenchmarks).
+        .executableTarget(
+            name: "IssuerBenchmarks",
+            dependencies: [
+                .product(name: "JOSE", package: "jot"),
+                .product(name: "TokenIssuer", package: "jot"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: [
+                .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+                .enableUpcomingFeature("InternalImportsByDefault"),
+            ]
+        ),
     ]
 )

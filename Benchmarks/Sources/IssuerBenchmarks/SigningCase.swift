@@ -1,0 +1,29 @@
+import JOSE
+
+/// One timed way of producing a signed token (or just its signature) for one algorithm.
+///
+/// `body` runs the operation `iterations` times in a tight loop and returns how many times it succeeded, so the
+/// timer can check that nothing was optimised away or silently failed.
+struct SigningCase: Sendable {
+    enum Kind: String, Sendable, CaseIterable {
+        /// The swift-crypto primitive alone over the signing input of an issued token: the floor.
+        case raw = "swift-crypto signature(for: signing input)"
+        /// JOSE: `JWSSigningKey.sign(claims, type: "at+jwt")` over claims built once.
+        case jose = "JWSSigningKey.sign(claims, type: at+jwt)"
+        /// The issuer: `TokenMinter.mint(...)` with a fixed jti (claims building + JOSE sign).
+        case minterFixedJTI = "TokenMinter.mint, fixed jti"
+        /// The issuer as `POST /sessions` calls it: random jti, `Date()` read per token.
+        case minter = "TokenMinter.mint (as POST /sessions)"
+        /// The same with the jti drawn from a 4 KiB random buffer (``BufferedJWTID``): what the issuer would pay
+        /// with a batched jti source.
+        case minterBufferedJTI = "TokenMinter.mint, jti from a 4 KiB random buffer"
+        /// `TokenMinter.randomJWTID()` alone (16 × `UInt8.random`), to attribute the difference.
+        case jwtID = "TokenMinter.randomJWTID() alone"
+        /// `Date()` alone: the clock read the route does per token.
+        case clock = "Date() alone"
+    }
+
+    let algorithm: JWSAlgorithm
+    let kind: Kind
+    let body: @Sendable (_ iterations: Int) throws -> Int
+}
