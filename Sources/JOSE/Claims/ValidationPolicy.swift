@@ -60,13 +60,24 @@ public struct ValidationPolicy: Sendable {
         }
     }
 
+    /// `set.contains(value)`; a few entries are compared instead of hashed (String == and hashing agree, so the
+    /// answer is the same).
+    @inline(__always)
+    private static func contains(_ set: Set<String>, _ value: String) -> Bool {
+        set.count <= 4 ? set.contains { $0 == value } : set.contains(value)
+    }
+
     /// Checks the claims against the policy at time `now`.
     public func validate(claims: JWTClaims, now: Date) throws(TokenValidationError) {
         let now = now.timeIntervalSince1970
         let leeway = Double(leeway)
-        for name in requiredClaims.sorted() where claims.object[name] == nil {
-            throw .missingClaim(name)
+        // The first missing claim in name order is reported (without sorting the set for every token).
+        var missing: String? = nil
+        for name in requiredClaims where claims.object[name] == nil {
+            if let current = missing, current < name { continue }
+            missing = name
         }
+        if let missing { throw .missingClaim(missing) }
         if let exp = claims.expiresAt, now >= exp + leeway {
             throw .expired(secondsAgo: Int((now - exp).rounded(.down)), leeway: self.leeway)
         }
@@ -85,11 +96,11 @@ public struct ValidationPolicy: Sendable {
         }
         if let issuers {
             guard let issuer = claims.issuer else { throw .missingClaim("iss") }
-            guard issuers.contains(issuer) else { throw .issuerMismatch(expected: issuers.sorted(), actual: issuer) }
+            guard Self.contains(issuers, issuer) else { throw .issuerMismatch(expected: issuers.sorted(), actual: issuer) }
         }
         if let audiences {
             guard let audience = claims.audience else { throw .missingClaim("aud") }
-            guard audience.contains(where: audiences.contains) else {
+            guard audience.contains(where: { Self.contains(audiences, $0) }) else {
                 throw .audienceMismatch(expected: audiences.sorted(), actual: audience)
             }
         }

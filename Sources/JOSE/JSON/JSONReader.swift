@@ -102,6 +102,8 @@ private struct Parser {
             index += 1
             return JSONObject(uniqueMembers: members)
         }
+        // JOSE headers and claims are small objects: one allocation up front instead of growing 1, 2, 4, 8.
+        members.reserveCapacity(8)
         var names: Set<String>? = nil
         while true {
             skipWhitespace()
@@ -112,7 +114,7 @@ private struct Parser {
             if names != nil {
                 guard names!.insert(name).inserted else { throw .duplicateMember(name) }
             } else {
-                for member in members where member.name == name { throw .duplicateMember(name) }
+                for index in members.indices where members[index].name == name { throw .duplicateMember(name) }
             }
             skipWhitespace()
             let colon = try peek()
@@ -195,6 +197,7 @@ private struct Parser {
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index])
                 index += 1
+                if let known = Self.knownString(slice) { return known }
                 return try makeString(slice, offset: contentStart)
             }
             if byte == UInt8(ascii: "\\") { break }
@@ -275,13 +278,56 @@ private struct Parser {
 
     func makeString(_ buffer: UnsafeRawBufferPointer, offset: Int) throws(JSONError) -> String {
         // ASCII needs no validation; anything else must be well-formed UTF-8.
-        var ascii = true
-        for byte in buffer where byte >= 0x80 {
-            ascii = false
-            break
-        }
-        if ascii { return String(decoding: buffer, as: UTF8.self) }
+        if Self.isASCII(buffer) { return String(decoding: buffer, as: UTF8.self) }
         guard let string = String(validating: buffer, as: UTF8.self) else { throw .invalidUTF8(offset: offset) }
         return string
+    }
+
+    /// The JOSE member names (and `typ` value) that nearly every header and claims object has, as constant
+    /// strings: equal to what ``makeString(_:offset:)`` would build, without building it.
+    @inline(__always)
+    static func knownString(_ buffer: UnsafeRawBufferPointer) -> String? {
+        switch buffer.count {
+        case 3:
+            let key = UInt32(buffer[0]) << 16 | UInt32(buffer[1]) << 8 | UInt32(buffer[2])
+            switch key {
+            case 0x61_6C_67: return "alg"
+            case 0x6B_69_64: return "kid"
+            case 0x74_79_70: return "typ"
+            case 0x63_74_79: return "cty"
+            case 0x69_73_73: return "iss"
+            case 0x73_75_62: return "sub"
+            case 0x61_75_64: return "aud"
+            case 0x65_78_70: return "exp"
+            case 0x6E_62_66: return "nbf"
+            case 0x69_61_74: return "iat"
+            case 0x6A_74_69: return "jti"
+            case 0x4A_57_54: return "JWT"
+            default: return nil
+            }
+        case 4:
+            return buffer.loadUnaligned(as: UInt32.self) == UInt32(littleEndian: 0x74_69_72_63) ? "crit" : nil
+        case 5:
+            return buffer.loadUnaligned(as: UInt32.self) == UInt32(littleEndian: 0x70_6F_63_73) && buffer[4] == UInt8(ascii: "e")
+                ? "scope" : nil
+        default:
+            return nil
+        }
+    }
+
+    /// Whether every byte is below 0x80, checked eight bytes at a time.
+    @inline(__always)
+    static func isASCII(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        var high: UInt64 = 0
+        while index + 8 <= buffer.count {
+            high |= buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index += 8
+        }
+        while index < buffer.count {
+            high |= UInt64(buffer[index])
+            index += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
     }
 }

@@ -66,7 +66,30 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var doubleValue: Double { Double(literal) ?? .nan }
+    public var doubleValue: Double {
+        // Integers of up to 15 digits (every NumericDate) are exact in a Double: read them directly, which gives
+        // what Double(literal) gives without going through strtod.
+        var literal = literal
+        if let integer = literal.withUTF8({ Self.smallInteger($0) }) { return integer }
+        return Double(literal) ?? .nan
+    }
+
+    /// `-?[0-9]{1,15}` as a Double ("-0" is -0.0, as Double("-0") is); `nil` for anything else.
+    private static func smallInteger(_ utf8: UnsafeBufferPointer<UInt8>) -> Double? {
+        var index = 0
+        let negative = utf8.first == UInt8(ascii: "-")
+        if negative { index = 1 }
+        let digits = utf8.count - index
+        guard digits >= 1, digits <= 15 else { return nil }
+        var magnitude = 0
+        while index < utf8.count {
+            let digit = utf8[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            magnitude = magnitude * 10 + Int(digit)
+            index += 1
+        }
+        return negative ? -Double(magnitude) : Double(magnitude)
+    }
 
     /// The value as an integer when the literal is an integer within range.
     public var intValue: Int? { Int(literal) }

@@ -18,22 +18,33 @@ public struct CompactJWS: Sendable {
         var token = token
         token.makeContiguousUTF8()
         let parsed = try token.withUTF8 { (utf8) -> Result<(Int, Int, JSONObject, [UInt8]), JOSEError> in
-          do throws(JOSEError) {
-            var dots: (Int, Int) = (-1, -1)
-            var count = 0
-            for index in 0..<utf8.count where utf8[index] == UInt8(ascii: ".") {
-                if count == 0 { dots.0 = index } else if count == 1 { dots.1 = index }
-                count += 1
+            do throws(JOSEError) {
+                let raw = UnsafeRawBufferPointer(utf8)
+                var dots: (Int, Int) = (-1, -1)
+                var count = 0
+                var index = 0
+                // Eight bytes at a time: a word with no "." (no zero byte after XOR with "........") is skipped whole.
+                while index + 8 <= raw.count {
+                    let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ 0x2E2E_2E2E_2E2E_2E2E
+                    if (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080 != 0 {
+                        for offset in index..<(index + 8) where raw[offset] == UInt8(ascii: ".") {
+                            if count == 0 { dots.0 = offset } else if count == 1 { dots.1 = offset }
+                            count += 1
+                        }
+                    }
+                    index += 8
+                }
+                for offset in index..<raw.count where raw[offset] == UInt8(ascii: ".") {
+                    if count == 0 { dots.0 = offset } else if count == 1 { dots.1 = offset }
+                    count += 1
+                }
+                guard count == 2 else { throw JOSEError.segmentCount(count + 1) }
+                let object = try Self.decodeObject(UnsafeRawBufferPointer(rebasing: raw[0..<dots.0]), .header, maxDepth: 8)
+                let signature = try Self.decode(UnsafeRawBufferPointer(rebasing: raw[(dots.1 + 1)...]), .signature)
+                return .success((dots.0, dots.1, object, signature))
+            } catch {
+                return .failure(error)
             }
-            guard count == 2 else { throw JOSEError.segmentCount(count + 1) }
-            let raw = UnsafeRawBufferPointer(utf8)
-            let headerBytes = try Self.decode(UnsafeRawBufferPointer(rebasing: raw[0..<dots.0]), .header)
-            let object = try Self.parseObject(headerBytes, .header, maxDepth: 8)
-            let signature = try Self.decode(UnsafeRawBufferPointer(rebasing: raw[(dots.1 + 1)...]), .signature)
-            return .success((dots.0, dots.1, object, signature))
-          } catch {
-            return .failure(error)
-          }
         }.get()
         self.firstDot = parsed.0
         self.secondDot = parsed.1
@@ -69,7 +80,16 @@ public struct CompactJWS: Sendable {
 
     /// The payload as a JSON object (claims), strictly parsed. Unverified unless the signature was checked.
     public func payloadObject() throws(JOSEError) -> JSONObject {
-        try Self.parseObject(try payload(), .payload, maxDepth: 32)
+        var token = token
+        return try token.withUTF8 { utf8 in
+            Result { () throws(JOSEError) -> JSONObject in
+                try Self.decodeObject(
+                    UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(utf8)[(firstDot + 1)..<secondDot]),
+                    .payload,
+                    maxDepth: 32
+                )
+            }
+        }.get()
     }
 
     /// The signing input `BASE64URL(header).BASE64URL(payload)`.
@@ -80,7 +100,20 @@ public struct CompactJWS: Sendable {
         return bytes
     }
 
-    private static func parseObject(_ bytes: [UInt8], _ kind: JOSEError.Segment, maxDepth: Int) throws(JOSEError) -> JSONObject {
+    /// Decodes a base64url segment into scratch memory (on the stack when small) and parses it as a JSON object,
+    /// without keeping the decoded bytes.
+    private static func decodeObject(_ segment: UnsafeRawBufferPointer, _ kind: JOSEError.Segment, maxDepth: Int) throws(JOSEError) -> JSONObject {
+        let decodedCount = segment.count * 3 / 4
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(decodedCount, 1)) { scratch in
+            Result { () throws(JOSEError) -> JSONObject in
+                let output = UnsafeMutableBufferPointer(rebasing: scratch[0..<decodedCount])
+                guard Base64URL.decode(segment, into: output) else { throw .invalidBase64URL(kind) }
+                return try parseObject(UnsafeRawBufferPointer(output), kind, maxDepth: maxDepth)
+            }
+        }.get()
+    }
+
+    private static func parseObject(_ bytes: UnsafeRawBufferPointer, _ kind: JOSEError.Segment, maxDepth: Int) throws(JOSEError) -> JSONObject {
         let value: JSONValue
         do throws(JSONError) {
             value = try JSONReader(maxDepth: maxDepth).parse(bytes)

@@ -21,8 +21,11 @@ public struct JWSHeader: Sendable, Hashable {
         guard case .string(let algName) = algValue else {
             throw .invalidHeaderParameter(name: "alg", reason: "must be a string, got \(algValue.typeName)")
         }
-        if algName.lowercased() == "none" { throw .unsecuredAlgorithm }
-        guard let algorithm = JWSAlgorithm(rawValue: algName) else { throw .unsupportedAlgorithm(algName) }
+        // A supported name is never a spelling of "none", so the case-insensitive check runs only for the others.
+        guard let algorithm = JWSAlgorithm(rawValue: algName) else {
+            if algName.lowercased() == "none" { throw .unsecuredAlgorithm }
+            throw .unsupportedAlgorithm(algName)
+        }
         self.algorithm = algorithm
         self.keyID = try Self.optionalString(members, "kid")
         self.type = try Self.optionalString(members, "typ")

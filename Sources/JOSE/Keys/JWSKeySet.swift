@@ -17,6 +17,9 @@ public struct JWSKeySet: Sendable {
 
     public static let empty = JWSKeySet([])
 
+    /// Up to this many keys, `kid` lookup compares instead of hashing (same result, less work per token).
+    static let linearLookupLimit = 8
+
     public var isEmpty: Bool { keys.isEmpty }
     public var keyIDs: [String] { keys.compactMap(\.keyID) }
 
@@ -25,6 +28,16 @@ public struct JWSKeySet: Sendable {
     /// The key that must verify a token with this header.
     public func key(for header: JWSHeader) throws(JOSEError) -> JWSVerificationKey {
         if let keyID = header.keyID {
+            if keys.count <= Self.linearLookupLimit {
+                // A few keys (the usual case: current, next, previous) are found faster by comparing than by hashing.
+                var first: Int? = nil
+                for offset in keys.indices where keys[offset].keyID == keyID {
+                    if keys[offset].algorithm == header.algorithm { return keys[offset] }
+                    if first == nil { first = offset }
+                }
+                guard let first else { throw .unknownKeyID(keyID) }
+                throw .algorithmMismatch(header: header.algorithm, keyID: keyID, keyAlgorithm: keys[first].algorithm)
+            }
             guard let candidates = indexByKeyID[keyID] else { throw .unknownKeyID(keyID) }
             for offset in candidates where keys[offset].algorithm == header.algorithm { return keys[offset] }
             throw .algorithmMismatch(header: header.algorithm, keyID: keyID, keyAlgorithm: keys[candidates[0]].algorithm)

@@ -25,11 +25,18 @@ public struct JWSSigningKey: Sendable, CustomStringConvertible {
     public let algorithm: JWSAlgorithm
     public let keyID: String?
     let material: Material
+    /// For HMAC keys, the key schedule computed once (see ``PreparedHMAC``); `nil` for asymmetric keys.
+    let preparedHMAC: PreparedHMAC?
 
     init(algorithm: JWSAlgorithm, keyID: String?, material: Material) {
         self.algorithm = algorithm
         self.keyID = keyID
         self.material = material
+        if case .hmac(let key) = material {
+            self.preparedHMAC = PreparedHMAC(key: key, algorithm: algorithm)
+        } else {
+            self.preparedHMAC = nil
+        }
     }
 
     /// Generates a fresh key. Asymmetric keys get their RFC 7638 thumbprint as `kid` unless one is given;
@@ -156,6 +163,7 @@ public struct JWSSigningKey: Sendable, CustomStringConvertible {
         do {
             switch material {
             case .hmac(let key):
+                if let preparedHMAC { return preparedHMAC.authenticationCode(for: input) }
                 switch algorithm {
                 case .HS256: return Array(HMAC<SHA256>.authenticationCode(for: input, using: key))
                 case .HS384: return Array(HMAC<SHA384>.authenticationCode(for: input, using: key))

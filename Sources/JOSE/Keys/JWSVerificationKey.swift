@@ -25,11 +25,18 @@ public struct JWSVerificationKey: Sendable {
     public let algorithm: JWSAlgorithm
     public let keyID: String?
     let material: Material
+    /// For HMAC keys, the key schedule computed once (see ``PreparedHMAC``); `nil` for asymmetric keys.
+    let preparedHMAC: PreparedHMAC?
 
     init(algorithm: JWSAlgorithm, keyID: String?, material: Material) {
         self.algorithm = algorithm
         self.keyID = keyID
         self.material = material
+        if case .hmac(let key) = material {
+            self.preparedHMAC = PreparedHMAC(key: key, algorithm: algorithm)
+        } else {
+            self.preparedHMAC = nil
+        }
     }
 
     /// An HMAC verification key.
@@ -104,6 +111,7 @@ public struct JWSVerificationKey: Sendable {
         if let expected = algorithm.fixedSignatureByteCount, signature.count != expected { return false }
         switch material {
         case .hmac(let key):
+            if let preparedHMAC { return preparedHMAC.isValidAuthenticationCode(signature, for: input) }
             switch algorithm {
             case .HS256: return HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: input, using: key)
             case .HS384: return HMAC<SHA384>.isValidAuthenticationCode(signature, authenticating: input, using: key)
