@@ -79,7 +79,10 @@ struct AlgorithmFixture: Sendable {
                 primitives = Primitives(
                     verify: {
                         publicKey.isValidSignature(
-                            _RSA.Signing.RSASignature(rawRepresentation: signature), for: SHA256.hash(data: input), padding: padding)
+                            _RSA.Signing.RSASignature(rawRepresentation: signature),
+                            for: SHA256.hash(data: input),
+                            padding: padding
+                        )
                     },
                     sign: {
                         let result = try privateKey.signature(for: SHA256.hash(data: input), padding: padding)
@@ -88,7 +91,10 @@ struct AlgorithmFixture: Sendable {
                     },
                     verifyTampered: {
                         publicKey.isValidSignature(
-                            _RSA.Signing.RSASignature(rawRepresentation: tamperedSignature), for: SHA256.hash(data: input), padding: padding)
+                            _RSA.Signing.RSASignature(rawRepresentation: tamperedSignature),
+                            for: SHA256.hash(data: input),
+                            padding: padding
+                        )
                     }
                 )
                 let jwtKitPrivate = try Insecure.RSA.PrivateKey(backing: privateKey)
@@ -151,8 +157,19 @@ struct AlgorithmFixture: Sendable {
         )
 
         try await sanityCheck(
-            algorithm, token: token, tampered: tampered, keySet: keySet, policy: policy, signingKey: signingKey, claims: claims,
-            primitives: primitives, jwtKitSigning: jwtKitSigning, jwtKitVerifying: jwtKitVerifying, kid: kid, payload: payload)
+            algorithm,
+            token: token,
+            tampered: tampered,
+            keySet: keySet,
+            policy: policy,
+            signingKey: signingKey,
+            claims: claims,
+            primitives: primitives,
+            jwtKitSigning: jwtKitSigning,
+            jwtKitVerifying: jwtKitVerifying,
+            kid: kid,
+            payload: payload
+        )
 
         let primitiveVerify = primitives.verify
         let primitiveSign = primitives.sign
@@ -197,9 +214,18 @@ struct AlgorithmFixture: Sendable {
     }
 
     private static func sanityCheck(
-        _ algorithm: JWSAlgorithm, token: String, tampered: String, keySet: JWSKeySet, policy: ValidationPolicy,
-        signingKey: JWSSigningKey, claims: JWTClaims, primitives: Primitives, jwtKitSigning: JWTKeyCollection,
-        jwtKitVerifying: JWTKeyCollection, kid: JWKIdentifier, payload: BenchmarkPayload
+        _ algorithm: JWSAlgorithm,
+        token: String,
+        tampered: String,
+        keySet: JWSKeySet,
+        policy: ValidationPolicy,
+        signingKey: JWSSigningKey,
+        claims: JWTClaims,
+        primitives: Primitives,
+        jwtKitSigning: JWTKeyCollection,
+        jwtKitVerifying: JWTKeyCollection,
+        kid: JWKIdentifier,
+        payload: BenchmarkPayload
     ) async throws {
         func fail(_ name: String, _ reason: String) -> BenchmarkError {
             .sanityCheck(algorithm, case: name, reason: reason)
