@@ -41,6 +41,7 @@ public struct TokenVerify: AsyncParsableCommand {
 
     public mutating func validate() throws {
         guard leeway >= 0 else { throw ValidationError("--leeway must be 0 or more seconds") }
+        if let now, !now.isFinite { throw ValidationError("--now must be a finite UNIX time in seconds") }
     }
 
     public func run() async throws {
