@@ -48,6 +48,14 @@ struct BearerChallengeTests {
         #expect(BearerCredentials.parse(fields("Bearer a.b.c d"), allowBareToken: true) == .malformed("extra data after the Bearer token"))
         #expect(BearerCredentials.parse(fields("Bearerx a.b.c"), allowBareToken: true) == .otherScheme("Bearerx"))
         #expect(BearerCredentials.parse(fields("Bearer\ta.b.c"), allowBareToken: true) == .malformed("tab in Authorization header"))
+        #expect(BearerCredentials.parse(fields("BEARER a.b.c"), allowBareToken: true) == .token("a.b.c"))
+        #expect(BearerCredentials.parse(fields("  bEaReR   a.b.c  "), allowBareToken: true) == .token("a.b.c"))
+        #expect(BearerCredentials.parse(fields("   "), allowBareToken: true) == .none)
+        #expect(BearerCredentials.parse(fields("Bearer"), allowBareToken: true) == .malformed("Bearer without a token"))
+        #expect(BearerCredentials.parse(fields("Bearer   "), allowBareToken: true) == .malformed("Bearer without a token"))
+        #expect(BearerCredentials.parse(fields("Bearer a.b.c  d"), allowBareToken: true) == .malformed("extra data after the Bearer token"))
+        #expect(BearerCredentials.parse(fields("Bëarer a.b.c"), allowBareToken: true) == .otherScheme("Bëarer"))
+        #expect(BearerCredentials.parse(fields("Bearer a.b.c\u{00A0}"), allowBareToken: true) == .token("a.b.c\u{00A0}"))
         #expect(BearerCredentials.parse(fields("Bearer a", "Bearer b"), allowBareToken: true) == .malformed("more than one Authorization header"))
     }
 }
