@@ -47,23 +47,23 @@ public enum JOSEError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notAJSONObject(let segment):
             "malformed token: the \(segment.rawValue) must be a JSON object"
         case .missingHeaderParameter(let name):
-            "header has no '\(name)'"
+            "header has no \(UntrustedText.quoted(name))"
         case .invalidHeaderParameter(let name, let reason):
-            "header parameter '\(name)' \(reason)"
+            "header parameter \(UntrustedText.quoted(name)) \(reason)"
         case .unsecuredAlgorithm:
             "alg 'none' (an unsecured JWS) is never accepted"
         case .unsupportedAlgorithm(let name):
-            "alg '\(name)' is not supported (supported: \(JWSAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")))"
+            "alg \(UntrustedText.quoted(name)) is not supported (supported: \(JWSAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")))"
         case .algorithmNotAllowed(let algorithm, let allowed):
             "alg \(algorithm) is not allowed here (allowed: \(allowed.map(\.rawValue).sorted().joined(separator: ", ")))"
         case .algorithmMismatch(let header, let keyID, let keyAlgorithm):
-            "alg \(header) does not match key\(keyID.map { " '\($0)'" } ?? "") (\(keyAlgorithm))"
+            "alg \(header) does not match key\(keyID.map { " \(UntrustedText.quoted($0))" } ?? "") (\(keyAlgorithm))"
         case .unknownCriticalHeader(let name):
-            "header marks '\(name)' as critical (crit), and it is not understood"
+            "header marks \(UntrustedText.quoted(name)) as critical (crit), and it is not understood"
         case .unencodedPayload:
             "header parameter 'b64' (RFC 7797 unencoded payload) is not supported"
         case .unknownKeyID(let keyID):
-            "kid '\(keyID)' is not in the key set"
+            "kid \(UntrustedText.quoted(keyID)) is not in the key set"
         case .keyIDRequired(let candidates):
             "token has no 'kid' and \(candidates) keys could verify it; add a kid to the token header"
         case .noKey(let algorithm):
@@ -71,7 +71,7 @@ public enum JOSEError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidSignatureLength(let algorithm, let expected, let actual):
             "signature is \(actual) bytes; \(algorithm) signatures are exactly \(expected) bytes\(algorithm.family == .ecdsa ? " (r‖s, not DER)" : "")"
         case .invalidSignature(let keyID, let algorithm):
-            "signature does not verify with \(algorithm) key\(keyID.map { " '\($0)'" } ?? "")"
+            "signature does not verify with \(algorithm) key\(keyID.map { " \(UntrustedText.quoted($0))" } ?? "")"
         case .hmacKeyTooShort(let algorithm, let bytes, let minimum):
             "\(algorithm) secret is \(bytes) bytes; at least \(minimum) are required (RFC 7518 §3.2)"
         case .rsaKeyTooSmall(let bits):
@@ -85,7 +85,7 @@ public enum JOSEError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidJWKSet(let reason):
             "invalid JWKS: \(reason)"
         case .keyOperationNotPermitted(let operation):
-            "key_ops of this key does not permit '\(operation)'"
+            "key_ops of this key does not permit \(UntrustedText.quoted(operation))"
         case .signingFailed(let algorithm):
             "\(algorithm) signing failed"
         }

@@ -21,15 +21,15 @@ public enum TokenValidationError: Error, Sendable, Hashable, CustomStringConvert
         case .tooOld(let age, let maxAge):
             "token was issued \(age) s ago, over the maximum age of \(maxAge) s"
         case .missingClaim(let name):
-            "required claim '\(name)' is missing"
+            "required claim \(UntrustedText.quoted(name)) is missing"
         case .invalidClaim(let name, let reason):
-            "claim '\(name)' \(reason)"
+            "claim \(UntrustedText.quoted(name)) \(reason)"
         case .issuerMismatch(let expected, let actual):
-            "issuer '\(actual)' is not accepted (expected \(expected.map { "'\($0)'" }.joined(separator: " or ")))"
+            "issuer \(UntrustedText.quoted(actual)) is not accepted (expected \(expected.map { UntrustedText.quoted($0) }.joined(separator: " or ")))"
         case .audienceMismatch(let expected, let actual):
-            "audience \(actual.isEmpty ? "(none)" : actual.map { "'\($0)'" }.joined(separator: ", ")) does not include \(expected.map { "'\($0)'" }.joined(separator: " or "))"
+            "audience \(actual.isEmpty ? "(none)" : actual.prefix(8).map { UntrustedText.quoted($0) }.joined(separator: ", "))\(actual.count > 8 ? " and \(actual.count - 8) more" : "") does not include \(expected.map { UntrustedText.quoted($0) }.joined(separator: " or "))"
         case .typeMismatch(let expected, let actual):
-            "typ is \(actual.map { "'\($0)'" } ?? "absent"); expected '\(expected)'"
+            "typ is \(actual.map { UntrustedText.quoted($0) } ?? "absent"); expected \(UntrustedText.quoted(expected))"
         }
     }
 }

@@ -153,7 +153,7 @@ public struct JWK: Sendable {
         case "EC", "OKP":
             guard let curve = try optionalString("crv") else { throw .invalidJWK(reason: "'crv' is missing") }
             guard let algorithm = JWSAlgorithm.forCurve(curve), algorithm.keyType == keyType else {
-                throw .invalidJWK(reason: "curve '\(curve)' is not supported for kty \(keyType)")
+                throw .invalidJWK(reason: "curve \(UntrustedText.quoted(curve)) is not supported for kty \(keyType)")
             }
             if let declared, declared != algorithm {
                 throw .invalidJWK(reason: "alg \(declared) does not fit kty \(keyType) with crv \(curve)")
@@ -173,13 +173,13 @@ public struct JWK: Sendable {
             }
             return .HS256
         default:
-            throw .invalidJWK(reason: "kty '\(keyType)' is not supported")
+            throw .invalidJWK(reason: "kty \(UntrustedText.quoted(keyType)) is not supported")
         }
     }
 
     private func checkUse(operation: String) throws(JOSEError) {
         if let use = try optionalString("use"), use != "sig" {
-            throw .invalidJWK(reason: "'use' is '\(use)'; only 'sig' keys verify signatures")
+            throw .invalidJWK(reason: "'use' is \(UntrustedText.quoted(use)); only 'sig' keys verify signatures")
         }
         if let operations = members["key_ops"] {
             guard case .array(let values) = operations else { throw .invalidJWK(reason: "'key_ops' must be an array of strings") }

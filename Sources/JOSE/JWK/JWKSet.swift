@@ -24,7 +24,7 @@ public struct JWKSet: Sendable {
         public let index: Int
         public let keyID: String?
         public let reason: String
-        public var description: String { "keys[\(index)]\(keyID.map { " (kid '\($0)')" } ?? ""): \(reason)" }
+        public var description: String { "keys[\(index)]\(keyID.map { " (kid \(UntrustedText.quoted($0)))" } ?? ""): \(reason)" }
     }
 
     public let keySet: JWSKeySet

@@ -40,12 +40,12 @@ public struct JWSHeader: Sendable, Hashable {
                 guard case .string(let name) = value else {
                     throw .invalidHeaderParameter(name: "crit", reason: "must be a non-empty array of strings")
                 }
-                guard !names.contains(name) else { throw .invalidHeaderParameter(name: "crit", reason: "lists '\(name)' twice") }
+                guard !names.contains(name) else { throw .invalidHeaderParameter(name: "crit", reason: "lists \(UntrustedText.quoted(name)) twice") }
                 guard !Self.registered.contains(name) else {
-                    throw .invalidHeaderParameter(name: "crit", reason: "lists '\(name)', which RFC 7515 defines and must not be listed")
+                    throw .invalidHeaderParameter(name: "crit", reason: "lists \(UntrustedText.quoted(name)), which RFC 7515 defines and must not be listed")
                 }
                 guard members.contains(name) else {
-                    throw .invalidHeaderParameter(name: "crit", reason: "lists '\(name)', which is not in the header")
+                    throw .invalidHeaderParameter(name: "crit", reason: "lists \(UntrustedText.quoted(name)), which is not in the header")
                 }
                 guard understoodCriticalHeaders.contains(name) else { throw .unknownCriticalHeader(name) }
                 names.append(name)

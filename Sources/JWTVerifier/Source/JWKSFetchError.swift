@@ -1,3 +1,5 @@
+import JOSE
+
 /// Why fetching a JWKS (or an OpenID Connect discovery document) failed.
 ///
 /// Messages name the URL and the fix where there is one; they never contain key material.
@@ -31,7 +33,7 @@ public enum JWKSFetchError: Error, Sendable, Hashable, CustomStringConvertible {
             "'\(url)' is not https; keys must be fetched over https (plain http is accepted only for loopback hosts, "
                 + "or with allowInsecureHTTP for a test setup)"
         case .redirect(let url, let status, let location):
-            "\(url) answered HTTP \(status), a redirect to \(location.map { "'\($0)'" } ?? "(no Location)"); "
+            "\(url) answered HTTP \(status), a redirect to \(location.map { UntrustedText.quoted($0, limit: 200) } ?? "(no Location)"); "
                 + "redirects are not followed: configure the final URL"
         case .httpStatus(let url, let status):
             "\(url) answered HTTP \(status); expected 200"
@@ -46,7 +48,7 @@ public enum JWKSFetchError: Error, Sendable, Hashable, CustomStringConvertible {
         case .noUsableKeys(let url, let skipped):
             "\(url) lists no usable key (\(skipped.joined(separator: "; ")))"
         case .issuerMismatch(let url, let expected, let actual):
-            "\(url) names issuer \(actual.map { "'\($0)'" } ?? "(none)"), not '\(expected)'; "
+            "\(url) names issuer \(actual.map { UntrustedText.quoted($0, limit: 200) } ?? "(none)"), not \(UntrustedText.quoted(expected, limit: 200)); "
                 + "the issuer must match exactly (OpenID Connect Discovery §4.3), including scheme and trailing slash"
         }
     }
