@@ -1,6 +1,6 @@
 public import Hummingbird
 public import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials

@@ -34,7 +34,10 @@ struct Vector {
     }
 
     func bool(_ member: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> Bool {
-        try #require(members[member]?.boolValue, "\(name): '\(member)' is not a boolean", sourceLocation: sourceLocation)
+        // #require on a Bool? is ambiguous (condition or unwrap): compare explicitly.
+        let value = members[member]?.boolValue
+        try #require(value != nil, "\(name): '\(member)' is not a boolean", sourceLocation: sourceLocation)
+        return value == true
     }
 
     func algorithm(sourceLocation: SourceLocation = #_sourceLocation) throws -> JWSAlgorithm {

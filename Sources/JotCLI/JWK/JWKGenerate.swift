@@ -1,5 +1,5 @@
 public import ArgumentParser
-package import JOSE
+import JOSE
 
 import Foundation
 

@@ -1,5 +1,5 @@
 public import ArgumentParser
-package import JOSE
+import JOSE
 
 /// `jot jwk public FILE`: the public JWK (kid = RFC 7638 thumbprint) of a PEM key or a JWK file.
 public struct JWKPublic: AsyncParsableCommand {

@@ -16,25 +16,46 @@ public struct IssuerMetrics: Sendable {
     }
 
     func tokenIssued(algorithm: JWSAlgorithm) {
-        registry.makeCounter(name: "jot_tokens_issued_total", labels: [("alg", algorithm.rawValue)]).increment()
+        registry.makeCounter(descriptor: Self.tokensIssued, labels: [("alg", algorithm.rawValue)]).increment()
     }
 
     func loginFailed(reason: String) {
-        registry.makeCounter(name: "jot_login_failures_total", labels: [("reason", reason)]).increment()
+        registry.makeCounter(descriptor: Self.loginFailures, labels: [("reason", reason)]).increment()
     }
 
     func keyReload(succeeded: Bool) {
-        registry.makeCounter(name: "jot_key_reloads_total", labels: [("result", succeeded ? "ok" : "error")]).increment()
+        registry.makeCounter(descriptor: Self.keyReloads, labels: [("result", succeeded ? "ok" : "error")]).increment()
     }
 
     /// Sets `jot_key_age_seconds{state,alg,kid}` for the keys in force; called before each scrape.
     func recordKeyAges(_ ring: IssuerKeyRing, now: Date) {
         for key in ring.keys {
             registry.makeGauge(
-                name: "jot_key_age_seconds",
+                descriptor: Self.keyAge,
                 labels: [("state", key.state), ("alg", key.algorithm.rawValue), ("kid", key.keyID)]
             ).set(now.timeIntervalSince(key.since))
         }
+    }
+
+    static var tokensIssued: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "jot", metricName: "tokens_issued", unitName: "total", helpText: "Tokens issued by POST /sessions, by alg."
+        )
+    }
+    static var loginFailures: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "jot", metricName: "login_failures", unitName: "total", helpText: "Refused logins, by reason."
+        )
+    }
+    static var keyReloads: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "jot", metricName: "key_reloads", unitName: "total", helpText: "Reloads of the key directory, by result."
+        )
+    }
+    static var keyAge: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "jot", metricName: "key_age", unitName: "seconds", helpText: "Seconds since each key entered its state."
+        )
     }
 
     /// The exposition text (Prometheus text format 0.0.4).
