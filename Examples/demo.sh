@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole story on loopback: the issuer (`jot serve --demo`), two independent resource services verifying its
-# tokens through its JWKS, logins, calls, a key rotation, calls again, the issuer stopped, calls again — and the
-# documented serverless-auth sample. Exits non-zero on the first unexpected status, saying what was expected.
+# tokens through its JWKS, logins, calls, a key rotation, calls again, the issuer stopped, calls again — the
+# documented serverless-auth sample, and an HS256 issuer whose shared secret a resource service holds. Exits non-zero on the first unexpected status, saying what was expected.
 #
 #   Examples/demo.sh              # builds with `swift build`, then runs
 #   Examples/demo.sh --no-build   # uses the binaries already built in .build/debug
@@ -145,9 +145,9 @@ start issuer "$bin/jot" serve --demo --keys "$keys" --database "$database" --por
     --audience pangolin-service --audience photo-service --bcrypt-cost 4
 wait_ready issuer "$issuer/healthz"
 
-echo "==> 2. The resource services (keys found through $issuer/.well-known/openid-configuration)"
+echo "==> 2. The resource services (keys found through $issuer/.well-known/openid-configuration; photo-service with its verified-token cache on)"
 start pangolin-service "$bin/pangolin-service" --issuer "$issuer" --port "$pangolin_port"
-start photo-service "$bin/photo-service" --issuer "$issuer" --port "$photo_port"
+start photo-service "$bin/photo-service" --issuer "$issuer" --port "$photo_port" --token-cache 1000
 wait_ready pangolin-service "$pangolins/healthz"
 wait_ready photo-service "$photos/healthz"
 
@@ -205,6 +205,8 @@ checks=$((checks + 1))
 if curl -s -o /dev/null "$issuer/healthz"; then fail "the issuer still answers after being stopped"; fi
 printf '    ok   %-58s\n' "the issuer is down"
 calls "8. Calls while the issuer is down"
+expect 200 "photo-service /healthz" "$photos/healthz"
+expect_body 'b["token_cache"]["hits"] > 0' "photo-service answered from its verified-token cache"
 
 echo "==> 9. serverless-auth: the documented sample (HS256, JWT_SECRET, the authorizer)"
 checks=$((checks + 1))
@@ -229,6 +231,36 @@ expect 401 "GET /pangolins without a token" "$serverless/pangolins"
 expect_body 'b == {"message": "Unauthorized"}' "401 answers {\"message\":\"Unauthorized\"}"
 expect 401 "GET /pangolins with a tampered token" "$serverless/pangolins" -H "Authorization: ${documented_cthon%?????}AAAAA"
 expect 401 "GET /pangolins with an issuer token (other key)" "$serverless/pangolins" -H "Authorization: $cthon"
+
+echo "==> 10. HS256 with a shared secret: jot serve with JWT_SECRET, pangolin-service --secret-env JWT_SECRET"
+hs_issuer_port="$(free_port)"
+hs_pangolin_port="$(free_port)"
+hs_issuer="http://127.0.0.1:$hs_issuer_port"
+hs_pangolins="http://127.0.0.1:$hs_pangolin_port"
+checks=$((checks + 1))
+if env -u JWT_SECRET "$bin/pangolin-service" --issuer "$hs_issuer" --secret-env JWT_SECRET --port 0 >"$work/no-secret.log" 2>&1; then
+    fail "pangolin-service started with --secret-env naming an unset variable"
+fi
+grep -q "JWT_SECRET is not set" "$work/no-secret.log" || fail "no clear message for an unset secret: $(cat "$work/no-secret.log")"
+printf '    ok   %-58s\n' "--secret-env naming an unset variable is refused"
+start issuer-hs env JWT_SECRET="$secret" "$bin/jot" serve --demo --alg HS256 --keys "$work/keys-hs" \
+    --database "$work/users-hs.sqlite" --port "$hs_issuer_port" --audience pangolin-service --bcrypt-cost 4
+wait_ready issuer-hs "$hs_issuer/healthz"
+start pangolin-hs env JWT_SECRET="$secret" "$bin/pangolin-service" --issuer "$hs_issuer" --secret-env JWT_SECRET \
+    --port "$hs_pangolin_port"
+wait_ready pangolin-hs "$hs_pangolins/healthz"
+expect 200 "GET the HS256 issuer's JWKS" "$hs_issuer/.well-known/jwks.json"
+expect_body 'all(k.get("kty") != "oct" and "k" not in k for k in b["keys"])' "the shared secret is not in the JWKS"
+hs_cthon="$(login "$hs_issuer" Cthon98 hunter2)"
+checks=$((checks + 1))
+[[ "$(python3 -c 'import base64, json, sys; h = sys.argv[1].split(".")[0]; print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["alg"])' "$hs_cthon")" == HS256 ]] \
+    || fail "the HS256 issuer did not sign with HS256"
+printf '    ok   %-58s\n' "the token is HS256"
+expect 200 "GET /pangolins as Cthon98 (HS256)" "$hs_pangolins/pangolins" -H "Authorization: Bearer $hs_cthon"
+expect 401 "GET /pangolins with a tampered HS256 token" "$hs_pangolins/pangolins" -H "Authorization: Bearer ${hs_cthon%?????}AAAAA"
+expect 401 "GET /pangolins with serverless-auth's token (same secret, no iss)" "$hs_pangolins/pangolins" \
+    -H "Authorization: Bearer $documented_cthon"
+expect 401 "GET /pangolins with an ES256 token of the other issuer" "$hs_pangolins/pangolins" -H "Authorization: Bearer $cthon"
 
 failed=0
 echo

@@ -17,12 +17,14 @@ public struct ResourceService {
     /// What a service's routes get to work with.
     public struct Setup: Sendable {
         public let verifier: Verifier
-        public let cache: JWKSCache
+        /// The JWKS cache; `nil` with `--secret-env` (a shared secret is never published).
+        public let cache: JWKSCache?
         public let audience: String
         public let logger: Logger
     }
 
     public let name: String
+    private var fetchOptions: HTTPJWKSSource.Options { HTTPJWKSSource.Options(allowInsecureHTTP: options.allowInsecureHTTP) }
     public let options: ResourceServiceOptions
     public let defaultPort: Int
 
@@ -52,48 +54,59 @@ public struct ResourceService {
     }
 
     private func serve(client: HTTPClient, logger: Logger, routes: (Router<JWTRequestContext>, Setup) -> Void) async throws {
-        let fetchOptions = HTTPJWKSSource.Options(allowInsecureHTTP: options.allowInsecureHTTP)
-        let jwksURL: String
-        if let url = options.jwksURL {
-            jwksURL = url
+        let keySource: IssuerRegistry.KeySource
+        let keysDescription: String
+        let cache: JWKSCache?
+        if let secretEnv = options.secretEnv {
+            keySource = .keys(JWSKeySet([try Self.sharedSecretKey(environmentVariable: secretEnv)]))
+            keysDescription = "HS256 secret from $\(secretEnv)"
+            cache = nil
         } else {
+            let jwksURL = try await locateJWKS(client: client, logger: logger)
+            let jwks = try JWKSCache(url: jwksURL, client: client, options: fetchOptions, logger: Logger(label: "\(name).jwks"))
             do {
-                jwksURL = try await OIDCDiscovery.jwksURI(issuer: options.issuer, client: client, options: fetchOptions)
+                try await jwks.prefetch()
             } catch {
-                throw ExampleError.discoveryFailed(issuer: options.issuer, reason: String(describing: error))
+                // Not fatal: the first request fetches again. Tokens cannot verify until it succeeds.
+                logger.warning("JWKS prefetch failed; will retry on demand", metadata: ["jwks.error": .string(String(describing: error))])
             }
-            logger.info("JWKS found through discovery", metadata: ["jwks.url": .string(jwksURL)])
-        }
-        let cache = try JWKSCache(url: jwksURL, client: client, options: fetchOptions, logger: Logger(label: "\(name).jwks"))
-        do {
-            try await cache.prefetch()
-        } catch {
-            // Not fatal: the first request fetches again. Tokens cannot verify until it succeeds.
-            logger.warning("JWKS prefetch failed; will retry on demand", metadata: ["jwks.error": .string(String(describing: error))])
+            keySource = .jwks(jwks)
+            keysDescription = jwksURL
+            cache = jwks
         }
 
         let audience = options.audience ?? name
         let verifier = Verifier(
-            issuers: IssuerRegistry([options.issuer: .jwks(cache)]),
-            configuration: .init(audiences: [audience], leeway: options.leeway, expectedType: options.anyTokenType ? nil : options.tokenType)
+            issuers: IssuerRegistry([options.issuer: keySource]),
+            configuration: .init(
+                audiences: [audience],
+                leeway: options.leeway,
+                expectedType: options.anyTokenType ? nil : options.tokenType,
+                tokenCache: options.tokenCache > 0
+                    ? VerifiedTokenCache.Configuration(maxEntries: options.tokenCache, ttl: TimeInterval(options.tokenCacheTTL)) : nil
+            )
         )
         let name = self.name
         let router = Router(context: JWTRequestContext.self)
         router.add(middleware: LogRequestsMiddleware(.info))
         router.get("/healthz") { _, _ in
-            let status = await cache.status
-            return JSONResponse.make(
-                .ok,
-                [
-                    "status": "ok",
-                    "service": .string(name),
-                    "jwks": .object([
-                        "url": .string(jwksURL),
-                        "kids": .array(status.keyIDs.map { .string($0) }),
-                        "failing": .bool(status.failingSince != nil),
-                    ]),
-                ]
-            )
+            var health: JSONObject = ["status": "ok", "service": .string(name), "keys": .string(keysDescription)]
+            if let cache {
+                let status = await cache.status
+                health["jwks"] = .object([
+                    "url": .string(keysDescription),
+                    "kids": .array(status.keyIDs.map { .string($0) }),
+                    "failing": .bool(status.failingSince != nil),
+                ])
+            }
+            if let tokenCache = verifier.tokenCache {
+                health["token_cache"] = .object([
+                    "entries": .number(JSONNumber(await tokenCache.count)),
+                    "hits": .number(JSONNumber(await tokenCache.hits)),
+                    "misses": .number(JSONNumber(await tokenCache.misses)),
+                ])
+            }
+            return JSONResponse.make(.ok, health)
         }
         routes(router, Setup(verifier: verifier, cache: cache, audience: audience, logger: logger))
 
@@ -101,6 +114,7 @@ public struct ResourceService {
         let issuer = options.issuer
         let host = options.host
         let tokenType = options.anyTokenType ? "any" : options.tokenType
+        let tokenCacheSize = options.tokenCache
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: port), serverName: name),
@@ -112,12 +126,38 @@ public struct ResourceService {
                         "jwt.iss": .string(issuer),
                         "jwt.aud": .string(audience),
                         "jwt.typ": .string(tokenType),
-                        "jwks.url": .string(jwksURL),
+                        "jwt.keys": .string(keysDescription),
+                        "jwt.token_cache": .stringConvertible(tokenCacheSize),
                     ]
                 )
             },
             logger: logger
         )
         try await app.runService()
+    }
+
+    /// `--jwks-url`, or the `jwks_uri` of the issuer's discovery document.
+    private func locateJWKS(client: HTTPClient, logger: Logger) async throws -> String {
+        if let url = options.jwksURL { return url }
+        let jwksURL: String
+        do {
+            jwksURL = try await OIDCDiscovery.jwksURI(issuer: options.issuer, client: client, options: fetchOptions)
+        } catch {
+            throw ExampleError.discoveryFailed(issuer: options.issuer, reason: String(describing: error))
+        }
+        logger.info("JWKS found through discovery", metadata: ["jwks.url": .string(jwksURL)])
+        return jwksURL
+    }
+
+    /// The HS256 key for `--secret-env NAME`: the variable's UTF-8 bytes, at least 32 of them (RFC 7518 §3.2).
+    static func sharedSecretKey(environmentVariable name: String) throws -> JWSVerificationKey {
+        guard let secret = ProcessInfo.processInfo.environment[name], !secret.isEmpty else {
+            throw ExampleError.invalidOption("--secret-env \(name): the environment variable \(name) is not set or empty")
+        }
+        do {
+            return try JWSSigningKey(hmacSecret: Array(secret.utf8), algorithm: .HS256).verificationKey
+        } catch {
+            throw ExampleError.invalidOption("--secret-env \(name): \(error); use the issuer's JWT_SECRET (at least 32 bytes)")
+        }
     }
 }

@@ -35,6 +35,30 @@ public struct ResourceServiceOptions: ParsableArguments {
     )
     public var allowInsecureHTTP = false
 
+    @Option(
+        name: .customLong("token-cache"),
+        help: ArgumentHelp(
+            "Remember up to N verified tokens, so a repeated token skips the signature check (0: off).",
+            valueName: "N"
+        )
+    )
+    public var tokenCache = 0
+
+    @Option(
+        name: .customLong("token-cache-ttl"),
+        help: ArgumentHelp("Longest time a cached verification is trusted, in seconds (never past the token's exp).", valueName: "seconds")
+    )
+    public var tokenCacheTTL = 60
+
+    @Option(
+        name: .customLong("secret-env"),
+        help: ArgumentHelp(
+            "Verify HS256 tokens with the shared secret in this environment variable (e.g. JWT_SECRET) instead of the JWKS.",
+            valueName: "NAME"
+        )
+    )
+    public var secretEnv: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     public var logLevel = "info"
 
@@ -44,5 +68,10 @@ public struct ResourceServiceOptions: ParsableArguments {
         guard leeway >= 0, leeway <= 600 else { throw ValidationError("--leeway must be 0 to 600 seconds") }
         guard (port ?? 0) >= 0, (port ?? 0) <= 65535 else { throw ValidationError("--port must be 0 to 65535") }
         if let audience, audience.isEmpty { throw ValidationError("--audience must not be empty") }
+        guard tokenCache >= 0, tokenCache <= 10_000_000 else { throw ValidationError("--token-cache must be 0 to 10000000 entries") }
+        guard tokenCacheTTL > 0, tokenCacheTTL <= 3600 else { throw ValidationError("--token-cache-ttl must be 1 to 3600 seconds") }
+        if secretEnv != nil, jwksURL != nil {
+            throw ValidationError("--secret-env and --jwks-url exclude each other: a shared secret is never in a JWKS")
+        }
     }
 }
