@@ -19,20 +19,33 @@ Run (from the repository root):
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import hmac
 import json
 import os
 import secrets
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # common.py sits next to this script
+from common import (  # noqa: E402
+    PRIVATE_JWK_MEMBERS,
+    CheckFailed,
+    CheckHarness,
+    JotResult,
+    add_standard_arguments,
+    b64u,
+    b64u_decode,
+    missing_dependencies,
+    one_line,
+    parse_algs,
+    resolve_jot,
+    run_jot,
+    temporary_workdir,
+)
 
 try:
     import jwt as pyjwt
@@ -42,9 +55,7 @@ try:
     from jwcrypto import jwk as jwc_jwk
     from jwcrypto import jwt as jwc_jwt
 except ImportError as error:  # pragma: no cover - environment problem, reported like a failed check
-    print(f"FAIL python dependencies: {error} (run Tests/Interop/setup-venv.sh, then use .venv/bin/python)")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+    missing_dependencies(error)
 
 try:  # optional third implementation
     from joserfc import jwt as jrfc_jwt
@@ -56,19 +67,10 @@ ALGS = ["HS256", "RS256", "PS256", "ES256", "EdDSA"]
 ISS = "https://issuer.interop.test"
 AUD = "jot-interop"
 SECRET_ENV = "JOT_INTEROP_SECRET"
-PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Small helpers
-
-
-def b64u(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def b64u_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def compact_json(value: Any) -> bytes:
@@ -77,11 +79,6 @@ def compact_json(value: Any) -> bytes:
 
 def segment_json(token: str, index: int) -> Any:
     return json.loads(b64u_decode(token.split(".")[index]))
-
-
-def one_line(text: str, limit: int = 600) -> str:
-    text = " | ".join(line.strip() for line in text.strip().splitlines() if line.strip())
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def make_claims(subject: str, audience: Any = AUD, with_nbf: bool = True) -> dict:
@@ -165,51 +162,20 @@ JWK_SHAPE = {"RS256": ("RSA", None), "PS256": ("RSA", None), "ES256": ("EC", "P-
 # Running jot and recording checks
 
 
-class CheckFailed(Exception):
-    def __init__(self, reason: str, stderr: str | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.stderr = stderr
-
-
-class JotResult:
-    def __init__(self, rc: int, stdout: str, stderr: str):
-        self.rc, self.stdout, self.stderr = rc, stdout, stderr
-
-
-class Harness:
+class Harness(CheckHarness):
     def __init__(self, jot: str, timeout: float, workdir: Path, secret: str):
+        super().__init__()
         self.jot_path = jot
         self.timeout = timeout
         self.workdir = workdir
         self.secret = secret
-        self.passed = 0
-        self.failed = 0
 
     # -- jot ---------------------------------------------------------------------------------------------------
 
     def jot(self, *args: str, stdin: str | None = None) -> JotResult:
         env = dict(os.environ)
         env[SECRET_ENV] = self.secret
-        what = "jot " + " ".join(args[:2])
-        try:
-            proc = subprocess.run(
-                [self.jot_path, *args],
-                input=stdin,
-                stdin=None if stdin is not None else subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                timeout=self.timeout,
-                env=env,
-            )
-        except subprocess.TimeoutExpired as error:
-            partial = error.stderr.decode("utf-8", "replace") if isinstance(error.stderr, bytes) else (error.stderr or "")
-            raise CheckFailed(f"{what} timed out after {self.timeout:g} s", partial)
-        except OSError as error:
-            raise CheckFailed(f"cannot run {self.jot_path}: {error}")
-        return JotResult(proc.returncode, proc.stdout, proc.stderr)
+        return run_jot(self.jot_path, args, self.timeout, env, stdin=stdin)
 
     def verify(self, token: str, source: list[str], alg: str | None, extra: list[str] | None = None) -> JotResult:
         args = ["token", "verify", token, *source]
@@ -256,31 +222,6 @@ class Harness:
         if res.rc != 0:
             raise CheckFailed(f"{what}: exit {res.rc}, expected 0", res.stderr)
         return res.stdout
-
-    # -- bookkeeping -------------------------------------------------------------------------------------------
-
-    def check(self, name: str, body: Callable[[], Any]) -> bool:
-        try:
-            body()
-        except CheckFailed as error:
-            self._fail(name, error.reason, error.stderr)
-            return False
-        except Exception as error:  # a Python library refusing the token/key, or an assertion in the harness
-            self._fail(name, f"{type(error).__name__}: {error}", None)
-            return False
-        self.passed += 1
-        print(f"ok   {name}", flush=True)
-        return True
-
-    def skip_dependent(self, name: str, dependency: str) -> None:
-        self._fail(name, f"not run: {dependency} failed", None)
-
-    def _fail(self, name: str, reason: str, stderr: str | None) -> None:
-        self.failed += 1
-        line = f"FAIL {name}: {one_line(reason, 800)}"
-        if stderr is not None:
-            line += f"; jot stderr: {one_line(stderr) or '<empty>'}"
-        print(line, flush=True)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -616,22 +557,18 @@ def hostile_tokens(h: Harness) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jot", required=True, help="path to the jot executable (e.g. .build/debug/jot)")
-    parser.add_argument("--algs", default=",".join(ALGS), help=f"comma-separated subset of {','.join(ALGS)}")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds allowed for one jot invocation")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory with keys and JWKs")
+    add_standard_arguments(
+        parser,
+        ALGS,
+        timeout_help="seconds allowed for one jot invocation",
+        keep_help="keep the temporary directory with keys and JWKs",
+    )
     args = parser.parse_args()
+    algs = parse_algs(parser, args.algs, ALGS)
 
-    algs = [a.strip() for a in args.algs.split(",") if a.strip()]
-    unknown = [a for a in algs if a not in ALGS]
-    if unknown:
-        parser.error(f"unknown algorithm(s) {unknown}; choose from {ALGS}")
-
-    jot = shutil.which(args.jot) if os.sep not in args.jot else str(Path(args.jot).absolute())
-    workdir = Path(tempfile.mkdtemp(prefix="jot-interop-"))
-    # The env var holds the raw secret string (>= 32 bytes, RFC 7518 §3.2).
-    h = Harness(jot or args.jot, args.timeout, workdir, "interop-secret-" + secrets.token_hex(24))
-    try:
+    with temporary_workdir("jot-interop-", args.keep) as workdir:
+        # The env var holds the raw secret string (>= 32 bytes, RFC 7518 §3.2).
+        h = Harness(resolve_jot(args.jot), args.timeout, workdir, "interop-secret-" + secrets.token_hex(24))
         if h.check("jot --help", lambda: h.expect_ok(h.jot("--help"), "jot --help")):
             for alg in algs:
                 python_to_jot(h, alg)
@@ -640,13 +577,7 @@ def main() -> int:
                 else:
                     jot_to_python_asymmetric(h, alg)
             hostile_tokens(h)
-    finally:
-        if args.keep:
-            print(f"# kept {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(f"{h.passed} passed, {h.failed} failed", flush=True)
-    return 1 if h.failed else 0
+    return h.summary()
 
 
 if __name__ == "__main__":

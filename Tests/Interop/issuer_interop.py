@@ -25,59 +25,47 @@ Run (from the repository root, after `swift build`):
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # common.py sits next to this script
+from common import (  # noqa: E402
+    PRIVATE_JWK_MEMBERS,
+    CheckFailed,
+    CheckHarness,
+    JotResult,
+    add_standard_arguments,
+    free_loopback_port,
+    missing_dependencies,
+    one_line,
+    parse_algs,
+    resolve_jot,
+    run_jot,
+    temporary_workdir,
+)
 
 try:
     import jwt as pyjwt
 except ImportError as error:  # pragma: no cover - environment problem, reported like a failed check
-    print(f"FAIL python dependencies: {error} (run Tests/Interop/setup-venv.sh, then use .venv/bin/python)")
-    print("0 passed, 1 failed")
-    sys.exit(1)
+    missing_dependencies(error)
 
 ALGS = ["ES256", "RS256", "EdDSA", "HS256"]
 AUDIENCE = "jot"
 TOKEN_TTL = 300
-PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
 DEMO = {"Cthon98": ("hunter2", "pangolins"), "AzureDiamond": ("*********", "")}
 ROTATION_DEADLINE = 5.0  # seconds: the "changes made by `jot keys …` reach the running server within 5 s"
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Small helpers
-
-
-def b64u_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def one_line(text: str, limit: int = 600) -> str:
-    text = " | ".join(line.strip() for line in text.strip().splitlines() if line.strip())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class CheckFailed(Exception):
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+# HTTP
 
 
 class HTTPAnswer:
@@ -188,45 +176,20 @@ class Server:
             return "<no log>"
         return one_line("\n".join(text.strip().splitlines()[-lines:])) or "<empty>"
 
-    def run_jot(self, *args: str) -> subprocess.CompletedProcess[str]:
-        try:
-            return subprocess.run(
-                [self.jot, *args], stdin=subprocess.DEVNULL, capture_output=True, text=True, encoding="utf-8",
-                errors="replace", timeout=self.timeout, env=self.env(),
-            )
-        except subprocess.TimeoutExpired:
-            raise CheckFailed(f"jot {' '.join(args[:2])} timed out after {self.timeout:g} s")
+    def run_jot(self, *args: str) -> JotResult:
+        return run_jot(self.jot, args, self.timeout, self.env())
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Checks
 
 
-class Harness:
+class Harness(CheckHarness):
+    reason_limit = 1000  # room for an HTTP body or a server log tail
+
     def __init__(self, jot: str, timeout: float, workdir: Path):
+        super().__init__()
         self.jot, self.timeout, self.workdir = jot, timeout, workdir
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, name: str, body: Callable[[], Any]) -> bool:
-        try:
-            body()
-        except CheckFailed as error:
-            self._fail(name, error.reason)
-            return False
-        except Exception as error:  # PyJWT refusing the token or key, or an assertion below
-            self._fail(name, f"{type(error).__name__}: {error}")
-            return False
-        self.passed += 1
-        print(f"ok   {name}", flush=True)
-        return True
-
-    def skip_dependent(self, name: str, dependency: str) -> None:
-        self._fail(name, f"not run: {dependency} failed")
-
-    def _fail(self, name: str, reason: str) -> None:
-        self.failed += 1
-        print(f"FAIL {name}: {one_line(reason, 1000)}", flush=True)
 
 
 def login(server: Server, username: str, password: str) -> HTTPAnswer:
@@ -389,7 +352,7 @@ def asymmetric_run(h: Harness, alg: str) -> None:
 
         def early_rotate_refused() -> None:
             result = server.run_jot("keys", "rotate", "--keys", str(server.keys), "--alg", alg)
-            assert result.returncode != 0, f"exit 0, expected a refusal; stdout: {one_line(result.stdout, 300)}"
+            assert result.rc != 0, f"exit 0, expected a refusal; stdout: {one_line(result.stdout, 300)}"
             assert result.stderr.strip(), "refused without a message on stderr"
 
         h.check(f"{alg} jot keys rotate (no --force) right after start is refused", early_rotate_refused)
@@ -398,8 +361,8 @@ def asymmetric_run(h: Harness, alg: str) -> None:
             before, _ = fetch_jwks(server)
             old_kids = {key["kid"] for key in before["keys"]}
             result = server.run_jot("keys", "rotate", "--keys", str(server.keys), "--alg", alg, "--force")
-            if result.returncode != 0:
-                raise CheckFailed(f"jot keys rotate --force: exit {result.returncode}; stderr: {one_line(result.stderr)}")
+            if result.rc != 0:
+                raise CheckFailed(f"jot keys rotate --force: exit {result.rc}; stderr: {one_line(result.stderr)}")
             started = time.monotonic()
             while True:
                 document, _ = fetch_jwks(server)
@@ -472,33 +435,23 @@ def hs256_run(h: Harness) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--jot", required=True, help="path to the jot executable (e.g. .build/debug/jot)")
-    parser.add_argument("--algs", default=",".join(ALGS), help=f"comma-separated subset of {','.join(ALGS)}")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds allowed for server start, one jot call, one HTTP call")
-    parser.add_argument("--keep", action="store_true", help="keep the temporary directory (keys, databases, server logs)")
+    add_standard_arguments(
+        parser,
+        ALGS,
+        timeout_help="seconds allowed for server start, one jot call, one HTTP call",
+        keep_help="keep the temporary directory (keys, databases, server logs)",
+    )
     args = parser.parse_args()
+    algs = parse_algs(parser, args.algs, ALGS)
 
-    algs = [a.strip() for a in args.algs.split(",") if a.strip()]
-    unknown = [a for a in algs if a not in ALGS]
-    if unknown:
-        parser.error(f"unknown algorithm(s) {unknown}; choose from {ALGS}")
-
-    jot = shutil.which(args.jot) if os.sep not in args.jot else str(Path(args.jot).absolute())
-    workdir = Path(tempfile.mkdtemp(prefix="jot-issuer-interop-"))
-    h = Harness(jot or args.jot, args.timeout, workdir)
-    try:
+    with temporary_workdir("jot-issuer-interop-", args.keep) as workdir:
+        h = Harness(resolve_jot(args.jot), args.timeout, workdir)
         for alg in algs:
             if alg == "HS256":
                 hs256_run(h)
             else:
                 asymmetric_run(h, alg)
-    finally:
-        if args.keep:
-            print(f"# kept {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    print(f"{h.passed} passed, {h.failed} failed", flush=True)
-    return 1 if h.failed else 0
+    return h.summary()
 
 
 if __name__ == "__main__":
