@@ -108,6 +108,14 @@ struct WycheproofTests {
         try #require([UInt8](hex: hex), "not hex: \(hex.prefix(16))…")
     }
 
+    /// Records the verdict of `key` on each signature case.
+    static func run(_ cases: [SignatureCase], with key: JWSVerificationKey, into tally: inout Tally) throws {
+        for test in cases {
+            let accepted = key.isValidSignature(try bytes(test.sig), for: try bytes(test.msg))
+            tally.record(id: test.tcId, comment: test.comment, result: test.result, accepted: accepted)
+        }
+    }
+
     static func finish(_ tally: Tally, expectedCases: Int) {
         print(tally)
         #expect(tally.cases == expectedCases, "\(tally.file): ran \(tally.cases) of \(expectedCases) cases")
@@ -162,34 +170,21 @@ struct WycheproofTests {
 
     // MARK: - RSA
 
-    @Test("RSA PKCS#1 v1.5 2048 SHA-256 verdicts agree (RS256, PEM keys)")
-    func rsaPKCS1() throws {
-        let file = "rsa_signature_2048_sha256_test.json"
+    @Test(
+        "RSA 2048 SHA-256 verdicts agree (PEM keys)",
+        arguments: [
+            ("rsa_signature_2048_sha256_test.json", JWSAlgorithm.RS256),  // PKCS#1 v1.5
+            ("rsa_pss_2048_sha256_mgf1_32_test.json", JWSAlgorithm.PS256),  // PSS, MGF1 SHA-256, salt 32
+        ]
+    )
+    func rsa(file: String, algorithm: JWSAlgorithm) throws {
         let vectors = try Self.load(file, as: RSAGroup.self)
         var tally = Tally(file: file)
         for group in vectors.testGroups {
             #expect(group.keySize == 2048)
-            let key = try JWSVerificationKey(pemRepresentation: group.publicKeyPem, algorithm: .RS256)
+            let key = try JWSVerificationKey(pemRepresentation: group.publicKeyPem, algorithm: algorithm)
             #expect(key.rsaKeySizeInBits == 2048)
-            for test in group.tests {
-                let accepted = key.isValidSignature(try Self.bytes(test.sig), for: try Self.bytes(test.msg))
-                tally.record(id: test.tcId, comment: test.comment, result: test.result, accepted: accepted)
-            }
-        }
-        Self.finish(tally, expectedCases: vectors.numberOfTests)
-    }
-
-    @Test("RSA-PSS 2048 SHA-256 MGF1 salt 32 verdicts agree (PS256, PEM keys)")
-    func rsaPSS() throws {
-        let file = "rsa_pss_2048_sha256_mgf1_32_test.json"
-        let vectors = try Self.load(file, as: RSAGroup.self)
-        var tally = Tally(file: file)
-        for group in vectors.testGroups {
-            let key = try JWSVerificationKey(pemRepresentation: group.publicKeyPem, algorithm: .PS256)
-            for test in group.tests {
-                let accepted = key.isValidSignature(try Self.bytes(test.sig), for: try Self.bytes(test.msg))
-                tally.record(id: test.tcId, comment: test.comment, result: test.result, accepted: accepted)
-            }
+            try Self.run(group.tests, with: key, into: &tally)
         }
         Self.finish(tally, expectedCases: vectors.numberOfTests)
     }
@@ -205,10 +200,7 @@ struct WycheproofTests {
             let jwk: JSONObject = ["kty": "OKP", "crv": "Ed25519", "x": .string(Base64URL.encode(try Self.bytes(group.publicKey.pk)))]
             let key = try JWK(jwk).verificationKey()
             #expect(key.algorithm == .EdDSA)
-            for test in group.tests {
-                let accepted = key.isValidSignature(try Self.bytes(test.sig), for: try Self.bytes(test.msg))
-                tally.record(id: test.tcId, comment: test.comment, result: test.result, accepted: accepted)
-            }
+            try Self.run(group.tests, with: key, into: &tally)
         }
         Self.finish(tally, expectedCases: vectors.numberOfTests)
     }
