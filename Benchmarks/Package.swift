@@ -3,6 +3,12 @@ import PackageDescription
 
 // A package of its own so that jwt-kit (the peer we compare against) stays out of Jot's product build.
 // Run it with `Benchmarks/run.sh` (release build, one measurement at a time).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "JotBenchmarks",
     platforms: [.macOS(.v15)],
@@ -12,35 +18,31 @@ let package = Package(
         .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
     ],
     targets: [
+        // The timing harness, keep-alive sink and success-counting loop both executables share.
+        .target(name: "BenchmarkSupport", swiftSettings: swiftSettings),
         .executableTarget(
             name: "JotBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "JOSE", package: "jot"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
-            swiftSettings: [
-                .enableUpcomingFeature("ExistentialAny"),
-                .enableUpcomingFeature("MemberImportVisibility"),
-                .enableUpcomingFeature("InternalImportsByDefault"),
-            ]
+            swiftSettings: swiftSettings
         ),
         // Token signing inside the issuer (TokenMinter) vs the raw primitive; a separate product so that
         // JotBenchmarks does not build Hummingbird. Run: Benchmarks/issuer-bench.sh (or --product IssuerBenchmarks).
         .executableTarget(
             name: "IssuerBenchmarks",
             dependencies: [
+                "BenchmarkSupport",
                 .product(name: "JOSE", package: "jot"),
                 .product(name: "TokenIssuer", package: "jot"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
-            swiftSettings: [
-                .enableUpcomingFeature("ExistentialAny"),
-                .enableUpcomingFeature("MemberImportVisibility"),
-                .enableUpcomingFeature("InternalImportsByDefault"),
-            ]
+            swiftSettings: swiftSettings
         ),
     ]
 )

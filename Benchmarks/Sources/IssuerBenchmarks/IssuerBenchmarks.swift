@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Foundation
 import JOSE
 
@@ -30,7 +31,8 @@ struct IssuerBenchmarks {
     }
 
     static func run(arguments: [String]) async throws {
-        var timer = LoopTimer()
+        // Calibration (batches of at least 20 ms) doubles as the warm-up; 9 runs of ~300 ms per case.
+        var timer = TimingHarness(runs: 9, runDuration: .milliseconds(300), minimumCalibrationBatch: .milliseconds(20))
         var algorithms = Self.algorithms
         var remaining = arguments[...]
         while let flag = remaining.popFirst() {
@@ -71,9 +73,8 @@ struct IssuerBenchmarks {
 
         print("## Token signing: issuer vs raw primitive")
         print("")
-        print(
-            "release build; \(timer.runs) runs of ~\(Int(LoopTimer.nanoseconds(timer.runDuration) / 1e6)) ms per case, cases interleaved in each run;"
-        )
+        let runMilliseconds = Int(TimingHarness.nanoseconds(timer.runDuration) / 1e6)
+        print("release build; \(timer.runs) runs of ~\(runMilliseconds) ms per case, cases interleaved in each run;")
         print("ns/op = median over runs; ratio = median over runs of (case ÷ raw primitive in the same run), range min–max.")
         print("machine: \(machineDescription())")
         print("")
@@ -85,8 +86,8 @@ struct IssuerBenchmarks {
         for (index, signingCase) in cases.enumerated() {
             guard let rawIndex = cases.firstIndex(where: { $0.algorithm == signingCase.algorithm && $0.kind == .raw }) else { continue }
             let ratios = zip(samples[index], samples[rawIndex]).map { $0 / $1 }
-            let ratio = LoopTimer.median(ratios)
-            let nanoseconds = LoopTimer.median(samples[index])
+            let ratio = TimingHarness.median(ratios)
+            let nanoseconds = TimingHarness.median(samples[index])
             print(
                 "| \(signingCase.algorithm) | \(signingCase.kind.rawValue) | \(grouped(Int(nanoseconds.rounded()))) | "
                     + "\(format(ratio)) (\(format(ratios.min()!))–\(format(ratios.max()!))) |"

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import JOSE
 
 /// One timed way of producing a signed token (or just its signature) for one algorithm.
@@ -26,4 +27,23 @@ struct SigningCase: Sendable {
     let algorithm: JWSAlgorithm
     let kind: Kind
     let body: @Sendable (_ iterations: Int) throws -> Int
+}
+
+extension TimingHarness {
+    /// Nanoseconds per operation over `iterations` iterations of `signingCase`.
+    func measure(_ signingCase: SigningCase, iterations: Int) async throws -> Double {
+        try await measure(iterations: iterations, signingCase.body, failure: signingCase.iterationFailed)
+    }
+
+    /// The iteration count that takes about ``runDuration``; the calibration loops warm the case up.
+    func calibrate(_ signingCase: SigningCase) async throws -> Int {
+        try await calibrate(signingCase.body, failure: signingCase.iterationFailed)
+    }
+}
+
+extension SigningCase {
+    /// The error for a timed loop in which only `succeeded` of `iterations` iterations succeeded.
+    func iterationFailed(succeeded: Int, of iterations: Int) -> IssuerBenchmarkError {
+        .iterationFailed(algorithm, case: kind.rawValue, succeeded: succeeded, of: iterations)
+    }
 }

@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import Crypto
 import CryptoExtras
 import JOSE
@@ -175,10 +176,10 @@ struct AlgorithmFixture: Sendable {
         let primitiveSign = primitives.sign
         let cases = [
             BenchmarkCase(algorithm: algorithm, operation: .verify, implementation: .raw) { iterations in
-                try repeatCounting(iterations) { try primitiveVerify() }
+                try countSuccesses(iterations) { try primitiveVerify() }
             },
             BenchmarkCase(algorithm: algorithm, operation: .verify, implementation: .jot) { iterations in
-                try repeatCounting(iterations) {
+                try countSuccesses(iterations) {
                     // A server reads the clock for every request: Date() is part of the cost.
                     let verified = try keySet.verify(token, policy: policy, now: Date())
                     blackHole(verified)
@@ -186,24 +187,24 @@ struct AlgorithmFixture: Sendable {
                 }
             },
             BenchmarkCase(algorithm: algorithm, operation: .verify, implementation: .jwtKit) { iterations in
-                try await repeatCountingAsync(iterations) {
+                try await countSuccessesAsync(iterations) {
                     let verified = try await jwtKitVerifying.verify(token, as: BenchmarkPayload.self)
                     blackHole(verified)
                     return true
                 }
             },
             BenchmarkCase(algorithm: algorithm, operation: .sign, implementation: .raw) { iterations in
-                try repeatCounting(iterations) { try primitiveSign() }
+                try countSuccesses(iterations) { try primitiveSign() }
             },
             BenchmarkCase(algorithm: algorithm, operation: .sign, implementation: .jot) { iterations in
-                try repeatCounting(iterations) {
+                try countSuccesses(iterations) {
                     let signed = try signingKey.sign(claims)
                     blackHole(signed)
                     return true
                 }
             },
             BenchmarkCase(algorithm: algorithm, operation: .sign, implementation: .jwtKit) { iterations in
-                try await repeatCountingAsync(iterations) {
+                try await countSuccessesAsync(iterations) {
                     let signed = try await jwtKitSigning.sign(payload, kid: kid)
                     blackHole(signed)
                     return true
@@ -278,20 +279,4 @@ struct AlgorithmFixture: Sendable {
             throw fail("jwt-kit sign", "its token does not verify in Jot: \(error)")
         }
     }
-}
-
-/// Runs `operation` `iterations` times and counts the successes (a tight loop once inlined).
-@inline(__always)
-func repeatCounting(_ iterations: Int, _ operation: () throws -> Bool) rethrows -> Int {
-    var successes = 0
-    for _ in 0..<iterations where try operation() { successes += 1 }
-    return successes
-}
-
-/// The async form, for jwt-kit's actor: every iteration awaits, all inside the one calling task.
-@inline(__always)
-func repeatCountingAsync(_ iterations: Int, _ operation: () async throws -> Bool) async rethrows -> Int {
-    var successes = 0
-    for _ in 0..<iterations where try await operation() { successes += 1 }
-    return successes
 }

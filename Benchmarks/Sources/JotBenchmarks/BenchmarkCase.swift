@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import JOSE
 
 /// One measured operation: an algorithm, verify or sign, and who does it.
@@ -23,4 +24,23 @@ struct BenchmarkCase: Sendable {
     let body: @Sendable (_ iterations: Int) async throws -> Int
 
     var name: String { "\(implementation.rawValue) \(operation.rawValue)" }
+}
+
+extension TimingHarness {
+    /// Nanoseconds per operation for `iterations` iterations of `benchmark`.
+    func measure(_ benchmark: BenchmarkCase, iterations: Int) async throws -> Double {
+        try await measure(iterations: iterations, benchmark.body, failure: benchmark.iterationFailed)
+    }
+
+    /// Finds the iteration count that takes about ``runDuration`` and warms the case up.
+    func calibrate(_ benchmark: BenchmarkCase) async throws -> Int {
+        try await calibrate(benchmark.body, failure: benchmark.iterationFailed)
+    }
+}
+
+extension BenchmarkCase {
+    /// The error for a timed loop in which only `succeeded` of `iterations` iterations succeeded.
+    func iterationFailed(succeeded: Int, of iterations: Int) -> BenchmarkError {
+        .iterationFailed(algorithm, case: name, succeeded: succeeded, of: iterations)
+    }
 }

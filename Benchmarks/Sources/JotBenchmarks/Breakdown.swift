@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import JOSE
 
 #if canImport(FoundationEssentials)
@@ -11,7 +12,7 @@ import Foundation
 /// Each step is timed alone over the same token, in the order `JWSKeySet.verify` runs them, so the steps add up
 /// to about the whole call; the difference is call overhead and copies between steps.
 enum Breakdown {
-    static func run(_ algorithm: JWSAlgorithm, harness: Harness) async throws {
+    static func run(_ algorithm: JWSAlgorithm, harness: TimingHarness) async throws {
         let signingKey = try JWSSigningKey.generate(algorithm, keyID: algorithm == .HS256 ? "hs256-benchmark" : nil)
         let keySet = JWSKeySet([signingKey.verificationKey])
         let policy = ValidationPolicy(issuers: [AlgorithmFixture.issuer], audiences: [AlgorithmFixture.audience])
@@ -35,7 +36,7 @@ enum Breakdown {
 
         func step(_ name: String, _ body: @escaping @Sendable () throws -> Void) -> (String, BenchmarkCase) {
             let benchmark = BenchmarkCase(algorithm: algorithm, operation: .verify, implementation: .jot) { iterations in
-                try repeatCounting(iterations) {
+                try countSuccesses(iterations) {
                     try body()
                     return true
                 }
@@ -69,7 +70,7 @@ enum Breakdown {
             let iterations = try await harness.calibrate(benchmark)
             var samples: [Double] = []
             for _ in 0..<harness.runs { samples.append(try await harness.measure(benchmark, iterations: iterations)) }
-            print("| \(name) | \(Report.grouped(Int(Statistics.median(samples).rounded()))) |")
+            print("| \(name) | \(Report.grouped(Int(TimingHarness.median(samples).rounded()))) |")
         }
         print("")
     }

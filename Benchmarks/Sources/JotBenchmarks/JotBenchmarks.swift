@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import JOSE
 
 #if canImport(FoundationEssentials)
@@ -31,7 +32,13 @@ struct JotBenchmarks {
     }
 
     static func run(arguments: [String]) async throws {
-        var harness = Harness()
+        // Calibration (batches of at least 10 ms) plus 50 ms of warm-up per case; 7 runs of ~200 ms per case.
+        var harness = TimingHarness(
+            runs: 7,
+            runDuration: .milliseconds(200),
+            minimumCalibrationBatch: .milliseconds(10),
+            warmupDuration: .milliseconds(50)
+        )
         var algorithms = Self.algorithms
         var breakdown = false
         var profiledCase: String? = nil
@@ -71,7 +78,7 @@ struct JotBenchmarks {
         print("# Jot benchmarks")
         print("")
         print("release build; one case at a time, each loop inside one task on the cooperative pool; \(harness.runs) runs of")
-        print("~\(Int(Harness.nanoseconds(harness.runDuration) / 1e6)) ms per case; ns/op = median over runs; ratio = case ÷ raw swift-crypto")
+        print("~\(Int(TimingHarness.nanoseconds(harness.runDuration) / 1e6)) ms per case; ns/op = median over runs; ratio = case ÷ raw swift-crypto")
         print("primitive of the same operation in the same run, median over runs (range = min–max over runs).")
         print("machine: \(machineDescription())")
         print("")

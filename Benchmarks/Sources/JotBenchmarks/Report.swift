@@ -1,3 +1,4 @@
+import BenchmarkSupport
 import JOSE
 
 /// Medians and paired ratios of the measured runs, printed as a markdown table and a one-line summary.
@@ -45,8 +46,8 @@ struct Report {
                     algorithm: benchmark.algorithm,
                     operation: benchmark.operation,
                     implementation: benchmark.implementation,
-                    nanosecondsPerOperation: Statistics.median(samples[index]),
-                    ratio: Statistics.median(ratios),
+                    nanosecondsPerOperation: TimingHarness.median(samples[index]),
+                    ratio: TimingHarness.median(ratios),
                     ratioRange: ratios.min()!...ratios.max()!
                 )
             )

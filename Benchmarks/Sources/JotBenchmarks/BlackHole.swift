@@ -1,4 +1,0 @@
-/// Keeps a value alive so the optimiser cannot drop the work that produced it.
-@_optimize(none)
-@inline(never)
-func blackHole<T>(_ value: T) {}
