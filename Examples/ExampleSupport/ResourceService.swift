@@ -97,6 +97,7 @@ public struct ResourceService {
                     "url": .string(keysDescription),
                     "kids": .array(status.keyIDs.map { .string($0) }),
                     "failing": .bool(status.failingSince != nil),
+                    "fetches": .number(JSONNumber(status.fetches)),
                 ])
             }
             if let tokenCache = verifier.tokenCache {

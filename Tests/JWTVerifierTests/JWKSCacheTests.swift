@@ -45,6 +45,7 @@ struct JWKSCacheTests {
             _ = try await cache.key(for: header, now: t0.addingTimeInterval(121))
             #expect(await server.endpoints.requestCount("/jwks") == 2)
             #expect(await cache.status.freshUntil == t0.addingTimeInterval(241))
+            #expect(await cache.status.fetches == 2)
         }
     }
 

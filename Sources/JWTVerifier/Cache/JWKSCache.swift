@@ -79,6 +79,8 @@ public actor JWKSCache {
         /// Set while fetches fail: when the first failure of the current outage happened.
         public let failingSince: Date?
         public let lastError: JWKSFetchError?
+        /// Fetches started since the cache was created (successful, 304 and failed alike).
+        public let fetches: Int
     }
 
     enum FetchOutcome: Sendable {
@@ -115,6 +117,7 @@ public actor JWKSCache {
     private var lastAttempt: Date?
     private var outage: Outage?
     private var generation = 0
+    private var fetches = 0
 
     /// A cache over any source.
     public init(source: any JWKSSource, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "jot.jwks")) {
@@ -173,7 +176,8 @@ public actor JWKSCache {
             freshUntil: current?.expiresAt,
             usableUntil: current.map { $0.expiresAt.addingTimeInterval(configuration.staleWindow) },
             failingSince: outage?.since,
-            lastError: outage?.lastError
+            lastError: outage?.lastError,
+            fetches: fetches
         )
     }
 
@@ -306,6 +310,7 @@ public actor JWKSCache {
 
     private func performFetch(now: Date) async -> FetchOutcome {
         let outcome: FetchOutcome
+        fetches += 1
         do {
             let result = try await source.fetch(ifNoneMatch: current?.etag)
             try apply(result, now: now)
@@ -346,9 +351,9 @@ public actor JWKSCache {
                 logger.warning(
                     "JWKS member skipped",
                     metadata: [
-                        "jwt.kid": .string(skipped.keyID ?? "(none)"),
+                        "jwt.kid": .string(skipped.keyID.map { UntrustedText.escaped($0) } ?? "(none)"),
                         "jwks.index": .stringConvertible(skipped.index),
-                        "jwks.reason": .string(skipped.reason),
+                        "jwks.reason": .string(UntrustedText.escaped(skipped.reason, limit: 300)),
                     ]
                 )
             }
