@@ -1,5 +1,4 @@
 public import JOSE
-import Crypto
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -42,10 +41,8 @@ public struct TokenMinter: Sendable {
         self.makeJWTID = makeJWTID
     }
 
-    /// 128 random bits in one call to swift-crypto's CSPRNG (16 `UInt8.random` calls cost 16 syscalls).
-    public static let randomJWTID: @Sendable () -> String = {
-        SymmetricKey(size: .bits128).withUnsafeBytes { Base64URL.encode($0) }
-    }
+    /// 128 random bits from swift-crypto's CSPRNG, drawn in batches (``JWTIDSource``).
+    public static let randomJWTID: @Sendable () -> String = { JWTIDSource.shared.next() }
 
     public func mint(username: String, scopes: [String], audience: String?, ring: IssuerKeyRing, now: Date) throws(Failure) -> Issued {
         guard let key = ring.signingKeys[configuration.algorithm] else { throw .noSigningKey(configuration.algorithm) }

@@ -82,7 +82,6 @@ struct IssuerBenchmarks {
         print("|---|---|---:|---:|")
         var summary: [String] = []
         var verdict = ""
-        var bufferedVerdict = ""
         for (index, signingCase) in cases.enumerated() {
             guard let rawIndex = cases.firstIndex(where: { $0.algorithm == signingCase.algorithm && $0.kind == .raw }) else { continue }
             let ratios = zip(samples[index], samples[rawIndex]).map { $0 / $1 }
@@ -92,9 +91,6 @@ struct IssuerBenchmarks {
                 "| \(signingCase.algorithm) | \(signingCase.kind.rawValue) | \(grouped(Int(nanoseconds.rounded()))) | "
                     + "\(format(ratio)) (\(format(ratios.min()!))–\(format(ratios.max()!))) |"
             )
-            if signingCase.kind == .minterBufferedJTI, signingCase.algorithm == goal.algorithm {
-                bufferedVerdict = "; with a jti from a 4 KiB random buffer: \(format(ratio))×"
-            }
             if signingCase.kind == .minter {
                 summary.append("\(signingCase.algorithm) mint \(format(ratio))×")
                 if signingCase.algorithm == goal.algorithm {
@@ -105,7 +101,7 @@ struct IssuerBenchmarks {
             }
         }
         print("")
-        if !verdict.isEmpty { print(verdict + bufferedVerdict) }
+        if !verdict.isEmpty { print(verdict) }
         print("summary: " + summary.joined(separator: ", "))
     }
 

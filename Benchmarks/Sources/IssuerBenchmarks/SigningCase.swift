@@ -15,10 +15,10 @@ struct SigningCase: Sendable {
         case minterFixedJTI = "TokenMinter.mint, fixed jti"
         /// The issuer as `POST /sessions` calls it: random jti, `Date()` read per token.
         case minter = "TokenMinter.mint (as POST /sessions)"
-        /// The same with the jti drawn from a 4 KiB random buffer (``BufferedJWTID``): what the issuer would pay
-        /// with a batched jti source.
-        case minterBufferedJTI = "TokenMinter.mint, jti from a 4 KiB random buffer"
-        /// `TokenMinter.randomJWTID()` alone (16 × `UInt8.random`), to attribute the difference.
+        /// The same with one CSPRNG call per jti (`SymmetricKey(size: .bits128)`), as the issuer did before it drew
+        /// identifiers from 4 KiB batches (``JWTIDSource``): what the batching saves.
+        case minterUnbatchedJTI = "TokenMinter.mint, one CSPRNG call per jti"
+        /// `TokenMinter.randomJWTID()` alone (from the batched ``JWTIDSource``), to attribute the difference.
         case jwtID = "TokenMinter.randomJWTID() alone"
         /// `Date()` alone: the clock read the route does per token.
         case clock = "Date() alone"
