@@ -87,8 +87,10 @@ let package = Package(
         .target(
             name: "JotCLI",
             dependencies: [
-                "JOSE", "KeyStore", "TokenIssuer",
+                "JOSE", "KeyStore", "TokenIssuer", "JWTVerifier",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -146,7 +148,12 @@ let package = Package(
         ),
         .testTarget(
             name: "JotCLITests",
-            dependencies: ["JotCLI", "JOSE", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "JotCLI", "JOSE",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: settings
         ),
         .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "JOSE"], swiftSettings: settings),

@@ -158,6 +158,11 @@ ansel="$(login "$issuer" Ansel Ansel-password-1)"
 expect 401 "login Cthon98 with a wrong password" -X POST "$issuer/sessions" -d '{"username":"Cthon98","password":"hunter3"}'
 first_kid="$(token_kid "$cthon")"
 echo "    tokens signed by kid $first_kid"
+checks=$((checks + 1))
+"$bin/jot" token verify "$cthon" --jwks-url "$issuer/.well-known/jwks.json" --issuer "$issuer" \
+    --audience pangolin-service --type at+jwt >"$work/verify.out" 2>&1 \
+    || fail "jot token verify --jwks-url refused Cthon98's token: $(cat "$work/verify.out")"
+printf '    ok   %-58s\n' "jot token verify --jwks-url accepts Cthon98's token"
 
 # calls LABEL — the protected and public calls, with their expected statuses.
 calls() {

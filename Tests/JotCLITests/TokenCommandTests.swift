@@ -23,10 +23,10 @@ struct TokenCommandTests {
     }
 
     /// Runs `jot token verify …` in-process; returns stdout or the error ArgumentParser would print (exit status).
-    static func verify(_ arguments: [String], environment: [String: String]? = nil) -> (output: String?, error: String?, exitCode: Int32) {
+    static func verify(_ arguments: [String], environment: [String: String]? = nil) async -> (output: String?, error: String?, exitCode: Int32) {
         do {
             let command = try TokenVerify.parse(arguments)
-            return (try command.output(environment: environment), nil, 0)
+            return (try await command.output(environment: environment), nil, 0)
         } catch {
             return (nil, Jot.message(for: error), Jot.exitCode(for: error).rawValue)
         }
@@ -35,11 +35,11 @@ struct TokenCommandTests {
     @Test("RFC 7515 A.1–A.3 tokens verify with their JWKs at --now inside their validity", arguments: [
         "rfc7515-a1-hs256.json", "rfc7515-a2-rs256.json", "rfc7515-a3-es256.json",
     ])
-    func rfc7515(_ file: String) throws {
+    func rfc7515(_ file: String) async throws {
         let vector = try Self.vector(file)
         let token = try #require(vector["token"]?.stringValue)
         let jwk = try Self.temp(JSONWriter.string(try #require(vector["jwk"])))
-        let result = Self.verify([token, "--jwk", jwk, "--now", "1300819000", "--issuer", "joe"])
+        let result = await Self.verify([token, "--jwk", jwk, "--now", "1300819000", "--issuer", "joe"])
         #expect(result.exitCode == 0, "\(result.error ?? "")")
         let output = try #require(result.output)
         let document = try #require(try JSONReader().parse(output).objectValue)
@@ -48,17 +48,17 @@ struct TokenCommandTests {
         #expect(document["header"]?.objectValue?["alg"]?.stringValue == vector["algorithm"]?.stringValue)
 
         // The same token after its exp (1300819380) + leeway: exit 1 naming the rule.
-        let late = Self.verify([token, "--jwk", jwk, "--now", "1300819452"])
+        let late = await Self.verify([token, "--jwk", jwk, "--now", "1300819452"])
         #expect(late.exitCode == 1)
         #expect(late.error == "invalid token: token expired 72 s ago (leeway 30 s)")
         // Another issuer expected.
-        let wrongIssuer = Self.verify([token, "--jwk", jwk, "--now", "1300819000", "--issuer", "mallory"])
+        let wrongIssuer = await Self.verify([token, "--jwk", jwk, "--now", "1300819000", "--issuer", "mallory"])
         #expect(wrongIssuer.exitCode == 1)
         #expect(wrongIssuer.error?.contains("issuer 'joe' is not accepted") == true)
     }
 
     @Test("each rejection rule exits 1 with a message naming it")
-    func rejections() throws {
+    func rejections() async throws {
         let es256 = try Self.vector("rfc7515-a3-es256.json")
         let token = try #require(es256["token"]?.stringValue)
         let jwk = try Self.temp(JSONWriter.string(try #require(es256["jwk"])))
@@ -80,7 +80,7 @@ struct TokenCommandTests {
             ("wrong --alg", [token, "--alg", "ES384"], "not allowed"),
         ]
         for (name, arguments, expected) in cases {
-            let result = Self.verify(arguments + ["--jwk", jwk] + now)
+            let result = await Self.verify(arguments + ["--jwk", jwk] + now)
             #expect(result.exitCode == 1, "\(name)")
             #expect(result.error?.contains(expected) == true, "\(name): \(result.error ?? "accepted")")
         }
@@ -94,14 +94,14 @@ struct TokenCommandTests {
     }
 
     @Test("an HMAC secret from the environment: short secrets need --allow-weak-secret")
-    func secrets() throws {
+    func secrets() async throws {
         let environment = ["S": String(repeating: "s", count: 40), "W": "weak"]
         let sign = try TokenSign.parse(["--claims", #"{"sub":"a"}"#, "--secret-env", "S", "--expires-in", "60"])
         let token = try sign.output(environment: environment)
-        #expect(Self.verify([token, "--secret-env", "S"], environment: environment).exitCode == 0)
-        #expect(Self.verify([token, "--secret-env", "W"], environment: environment).error?.contains("at least 32") == true)
-        #expect(Self.verify([token, "--secret-env", "W", "--allow-weak-secret"], environment: environment).error?.contains("signature does not verify") == true)
-        #expect(Self.verify([token, "--secret-env", "MISSING"], environment: environment).error?.contains("MISSING is not set") == true)
+        #expect(await Self.verify([token, "--secret-env", "S"], environment: environment).exitCode == 0)
+        #expect(await Self.verify([token, "--secret-env", "W"], environment: environment).error?.contains("at least 32") == true)
+        #expect(await Self.verify([token, "--secret-env", "W", "--allow-weak-secret"], environment: environment).error?.contains("signature does not verify") == true)
+        #expect(await Self.verify([token, "--secret-env", "MISSING"], environment: environment).error?.contains("MISSING is not set") == true)
         let weak = try TokenSign.parse(["--claims", "{}", "--secret-env", "W"])
         #expect(throws: JOSEError.hmacKeyTooShort(.HS256, bytes: 4, minimum: 32)) { try weak.output(environment: environment) }
     }
@@ -117,7 +117,7 @@ struct TokenCommandTests {
     }
 
     @Test("jwk generate → public → sign → verify through a JWKS; RSA needs --alg")
-    func jwkRoundTrip() throws {
+    func jwkRoundTrip() async throws {
         for alg in ["ES256", "EdDSA", "PS256"] {
             let (pem, kid) = try JWKGenerate.parse(["--alg", alg]).generate()
             #expect(pem.contains("BEGIN PRIVATE KEY"))
@@ -126,7 +126,7 @@ struct TokenCommandTests {
             let jwks = try Self.temp(try JWKPublic.parse(publicArguments).output())
             #expect(try String(contentsOfFile: jwks, encoding: .utf8).contains(kid))
             let token = try TokenSign.parse(["--claims", #"{"sub":"x"}"#, "--key", pemPath, "--alg", alg, "--expires-in", "60"]).output()
-            #expect(Self.verify([token, "--jwks", jwks]).exitCode == 0)
+            #expect(await Self.verify([token, "--jwks", jwks]).exitCode == 0)
         }
         let (rsa, _) = try JWKGenerate.parse(["--alg", "RS256"]).generate()
         #expect(throws: CLIError.self) { try JWKPublic.parse([try Self.temp(rsa)]).output() }

@@ -6,6 +6,18 @@ public struct VerificationKeyOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("A JWKS document (keys chosen by kid; oct keys refused).", valueName: "file"))
     public var jwks: String?
 
+    @Option(
+        name: .customLong("jwks-url"),
+        help: ArgumentHelp(
+            "Fetch the JWKS from this URL: https (plain http only on loopback), no redirects, 256 KiB at most.",
+            valueName: "url"
+        )
+    )
+    public var jwksURL: String?
+
+    @Flag(name: .customLong("allow-insecure-http"), help: "With --jwks-url: allow plain http to a non-loopback host (insecure).")
+    public var allowInsecureHTTP = false
+
     @Option(name: .long, help: ArgumentHelp("A single JWK (any key type, oct included).", valueName: "file"))
     public var jwk: String?
 
@@ -24,8 +36,9 @@ public struct VerificationKeyOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        let chosen = [jwks, jwk, key, secretEnv].compactMap { $0 }.count
-        guard chosen == 1 else { throw ValidationError("give exactly one of --jwks, --jwk, --key or --secret-env") }
+        let chosen = [jwks, jwksURL, jwk, key, secretEnv].compactMap { $0 }.count
+        guard chosen == 1 else { throw ValidationError("give exactly one of --jwks, --jwks-url, --jwk, --key or --secret-env") }
+        if allowInsecureHTTP, jwksURL == nil { throw ValidationError("--allow-insecure-http only applies to --jwks-url") }
         if let alg { _ = try CLIAlgorithm.parse(alg) }
     }
 
@@ -35,7 +48,14 @@ public struct VerificationKeyOptions: ParsableArguments {
         case single(JWSVerificationKey)
     }
 
-    package func load(environment: [String: String]? = nil) throws -> Trust {
+    /// The trusted keys; `--jwks-url` is fetched here (the other sources are read from disk or the environment).
+    package func load(environment: [String: String]? = nil) async throws -> Trust {
+        guard let jwksURL else { return try loadLocal(environment: environment) }
+        let set = try JWKSet(json: try await RemoteJWKS.fetch(jwksURL, allowInsecureHTTP: allowInsecureHTTP))
+        return .keySet(set.keySet, skipped: set.skipped)
+    }
+
+    private func loadLocal(environment: [String: String]?) throws -> Trust {
         let algorithm = try alg.map(CLIAlgorithm.parse)
         if let jwks {
             let text = try IO.readText(jwks)

@@ -3,7 +3,7 @@ import JOSE
 
 import Foundation
 
-/// `jot token verify TOKEN (--jwks|--jwk|--key|--secret-env) …`: prints header and claims when valid, else exit 1.
+/// `jot token verify TOKEN (--jwks|--jwks-url|--jwk|--key|--secret-env) …`: prints header and claims when valid, else exit 1.
 public struct TokenVerify: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -45,12 +45,12 @@ public struct TokenVerify: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        print(try output())
+        print(try await output())
     }
 
     /// The JSON printed on success; throws ``CLIError/invalidToken(_:)`` with the reason otherwise.
-    package func output(environment: [String: String]? = nil) throws -> String {
-        let trust = try keys.load(environment: environment)
+    package func output(environment: [String: String]? = nil) async throws -> String {
+        let trust = try await keys.load(environment: environment)
         var required = Set(require)
         if !noExpRequired { required.insert("exp") }
         let algorithm = try keys.alg.map(CLIAlgorithm.parse)

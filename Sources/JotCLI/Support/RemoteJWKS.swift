@@ -1,0 +1,30 @@
+import AsyncHTTPClient
+import JWTVerifier
+import NIOCore
+
+/// Fetches a JWKS for `jot token verify --jwks-url`, with the verifier library's rules: https (plain http only to a
+/// loopback host unless allowed), no redirects, a size limit and timeouts.
+enum RemoteJWKS {
+    static func fetch(_ url: String, allowInsecureHTTP: Bool) async throws -> [UInt8] {
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(5), read: .seconds(10))
+        )
+        configuration.httpVersion = .http1Only
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let result: Result<[UInt8], CLIError>
+        do {
+            let source = try HTTPJWKSSource(url: url, client: client, options: .init(allowInsecureHTTP: allowInsecureHTTP))
+            switch try await source.fetch(ifNoneMatch: nil) {
+            case .document(let bytes, _, _):
+                result = .success(bytes)
+            case .notModified:
+                result = .failure(.keyProblem("\(url) answered 304 Not Modified to a request without If-None-Match"))
+            }
+        } catch {
+            result = .failure(.keyProblem("cannot fetch the JWKS: \(error)"))
+        }
+        try? await client.shutdown()
+        return try result.get()
+    }
+}
