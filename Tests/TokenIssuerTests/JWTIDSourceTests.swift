@@ -1,4 +1,5 @@
 import JOSE
+import Synchronization
 import Testing
 
 @testable import TokenIssuer
@@ -20,6 +21,35 @@ struct JWTIDSourceTests {
         let bytes = ids.compactMap { Base64URL.decode($0) }
         #expect(Set(bytes.joined()).count == 256)
         for position in 0..<16 { #expect(Set(bytes.map { $0[position] }).count > 100) }
+    }
+
+    @Test("batches come from the injected fill, each byte used once, in order")
+    func injectedFill() throws {
+        let calls = Mutex(0)
+        let source = JWTIDSource { buffer in
+            let call = calls.withLock { value -> Int in
+                value += 1
+                return value
+            }
+            for index in buffer.indices { buffer[index] = UInt8(truncatingIfNeeded: index / 16 + call * 100) }
+        }
+        let first = try #require(Base64URL.decode(source.next()))
+        #expect(first == [UInt8](repeating: 100, count: 16))
+        #expect(Base64URL.decode(source.next()) == [UInt8](repeating: 101, count: 16))
+        for _ in 2..<256 { _ = source.next() }
+        #expect(calls.withLock { $0 } == 1)
+        #expect(Base64URL.decode(source.next()) == [UInt8](repeating: 200, count: 16))  // second batch starts over
+        #expect(calls.withLock { $0 } == 2)
+    }
+
+    @Test("the system source fills odd sizes completely")
+    func systemFill() {
+        for size in [1, 7, 8, 9, 4096, 70_000] {
+            var bytes = [UInt8](repeating: 0, count: size)
+            bytes.withUnsafeMutableBytes { JWTIDSource.systemRandom($0) }
+            if size >= 4096 { #expect(Set(bytes).count == 256, "size \(size)") }
+            if size >= 8 { #expect(bytes.contains { $0 != 0 }, "size \(size)") }
+        }
     }
 
     @Test("two sources (and the shared one) never hand out the same identifier")

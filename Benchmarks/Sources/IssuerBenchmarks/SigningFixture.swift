@@ -45,9 +45,16 @@ struct SigningFixture: Sendable {
             configuration: configuration,
             // JOSE's base64url encoder is package-internal: Foundation's base64, made url-safe, stands in for it.
             makeJWTID: {
-                SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }.base64EncodedString()
-                    .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-                    .replacingOccurrences(of: "=", with: "")
+                let base64 = SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }.base64EncodedString()
+                let urlSafe: [UInt8] = base64.utf8.compactMap { byte in
+                    switch byte {
+                    case UInt8(ascii: "+"): UInt8(ascii: "-")
+                    case UInt8(ascii: "/"): UInt8(ascii: "_")
+                    case UInt8(ascii: "="): nil
+                    default: byte
+                    }
+                }
+                return String(decoding: urlSafe, as: UTF8.self)
             }
         )
         let now = Date()
