@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Verifier under load (issue 4 "done when"): a release `pangolin-service` keeps answering 200 to valid tokens while
+# the issuer's keys are rotated and while the issuer is killed, and a flood of unknown kids costs at most one JWKS
+# fetch per cooldown (30 s) — all while wrk loads it.
+#
+# Phases, each DURATION seconds of wrk (-t1 per load; the valid load and the flood run side by side):
+#   1. rotation   valid ES256 token T1; `jot keys rotate --force` a third of the way in.        expect 100 % 200
+#   2. flood      T1 and T2 (a token of the new key) alternating; beside it, tokens with random kids
+#                 (same payload and signature, new header) — expect every flood answer 401 and the JWKS fetched at
+#                 most once per 30 s cooldown (counted by the service's own /healthz).        expect 100 % 200 / 401
+#   3. outage     T1/T2 alternating plus the flood; the issuer is SIGKILLed a third of the way in. expect 100 % 200 / 401
+# Exits non-zero when any expectation fails. wrk comes from Debian (apt-get install wrk); CI does not run this.
+#
+# Usage: Benchmarks/verifier-soak.sh [--no-build] [--duration SECONDS] [--connections N]
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+build=1 duration=20 connections=16
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-build) build=0; shift ;;
+    --duration) duration="$2"; shift 2 ;;
+    --connections) connections="$2"; shift 2 ;;
+    *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get update && apt-get install -y wrk" >&2; exit 1; }
+
+bin="$root/.build-release/release"
+if [ "$build" = 1 ]; then
+  for product in jot pangolin-service; do
+    (cd "$root" && flock /tmp/jot-build.lock swift build -c release --product "$product" --scratch-path .build-release) >&2
+  done
+fi
+for tool in jot pangolin-service; do
+  [ -x "$bin/$tool" ] || { echo "no release $tool in $bin (run without --no-build)" >&2; exit 1; }
+done
+if [ "${JOT_BENCH_NO_LOCK:-0}" != 1 ]; then
+  exec 9>>/tmp/jot-build.lock
+  echo "waiting for the build lock (/tmp/jot-build.lock)…" >&2
+  flock 9
+fi
+
+work="$(mktemp -d /tmp/jot-verifier-soak.XXXXXX)"
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+wait_healthy() { # URL PID LOG
+  for _ in $(seq 300); do
+    curl -fsS --max-time 1 -o /dev/null "$1" 2>/dev/null && return 0
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "$1 did not become healthy:" >&2; tail -20 "$3" >&2; exit 1
+}
+json() { python3 -c 'import json, sys; v = json.load(sys.stdin)
+for k in sys.argv[1].split("."): v = v[k]
+print(v)' "$1"; }
+kid_of() { python3 -c 'import base64, json, sys; h = sys.argv[1].split(".")[0]; print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["kid"])' "$1"; }
+
+issuer_port="$(free_port)" service_port="$(free_port)"
+issuer="http://127.0.0.1:$issuer_port" service="http://127.0.0.1:$service_port"
+LOG_LEVEL=warning "$bin/jot" serve --demo --host 127.0.0.1 --port "$issuer_port" --alg ES256 --bcrypt-cost 4 \
+  --audience pangolin-service --token-ttl 3600 --keys "$work/keys" --database "$work/users.sqlite" \
+  </dev/null >"$work/issuer.log" 2>&1 &
+issuer_pid=$!; pids+=("$issuer_pid")
+wait_healthy "$issuer/healthz" "$issuer_pid" "$work/issuer.log"
+"$bin/pangolin-service" --issuer "$issuer" --port "$service_port" --log-level notice </dev/null >"$work/service.log" 2>&1 &
+service_pid=$!; pids+=("$service_pid")
+wait_healthy "$service/healthz" "$service_pid" "$work/service.log"
+
+login() {
+  curl -fsS --max-time 30 -d '{"username":"Cthon98","password":"hunter2","audience":"pangolin-service"}' "$issuer/sessions" | json token
+}
+fetches() { curl -fsS --max-time 5 "$service/healthz" | json jwks.fetches; }
+failing() { curl -fsS --max-time 5 "$service/healthz" | json jwks.failing; }
+
+t1="$(login)"
+[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $t1" "$service/pangolins")" = 200 ] || { echo "T1 is not accepted" >&2; exit 1; }
+
+cat >"$work/valid.lua" <<'LUA'
+-- Alternates the tokens in TOKENS (space-separated), counting answers other than 200.
+local tokens = {}
+for token in string.gmatch(os.getenv("TOKENS"), "%S+") do tokens[#tokens + 1] = token end
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+n, unexpected = 0, 0
+function request()
+  n = n + 1
+  return wrk.format("GET", "/pangolins", {["Authorization"] = "Bearer " .. tokens[n % #tokens + 1]})
+end
+function response(status) if status ~= 200 then unexpected = unexpected + 1 end end
+function done(summary)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("unexpected") end
+  io.write(string.format("RESULT requests=%d unexpected=%d\n", summary.requests, bad))
+end
+LUA
+cat >"$work/flood.lua" <<'LUA'
+-- Tokens with a random kid each: a fresh header in front of REST (payload.signature of a real token); every answer
+-- must be 401. Counts the others.
+local rest = os.getenv("REST")
+local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+local function b64url(s)
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = s:byte(i, i + 2)
+    local v = a * 65536 + (b or 0) * 256 + (c or 0)
+    local digits = {math.floor(v / 262144) % 64, math.floor(v / 4096) % 64, math.floor(v / 64) % 64, v % 64}
+    local count = b == nil and 2 or (c == nil and 3 or 4)
+    for j = 1, count do out[#out + 1] = alphabet:sub(digits[j] + 1, digits[j] + 1) end
+  end
+  return table.concat(out)
+end
+local threads = {}
+function setup(thread) thread:set("id", #threads + 1); table.insert(threads, thread) end
+function init() math.randomseed(os.time() * 100 + id) end
+n, unexpected = 0, 0
+function request()
+  n = n + 1
+  local kid = string.format("flood-%d-%08x-%d", id, math.random(0, 2147483647), n)
+  local header = b64url('{"alg":"ES256","kid":"' .. kid .. '","typ":"at+jwt"}')
+  return wrk.format("GET", "/pangolins", {["Authorization"] = "Bearer " .. header .. "." .. rest})
+end
+function response(status) if status ~= 401 then unexpected = unexpected + 1 end end
+function done(summary)
+  local bad = 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("unexpected") end
+  io.write(string.format("RESULT requests=%d unexpected=%d\n", summary.requests, bad))
+end
+LUA
+
+result() { awk '/^RESULT/ {for (i = 2; i <= NF; i++) {split($i, kv, "="); if (kv[1] == "'"$2"'") print kv[2]}}' "$1"; }
+rps() { awk -v d="$duration" '/^RESULT/ {split($2, kv, "="); printf "%.0f", kv[2] / d}' "$1"; }
+
+# run_phase NAME TOKENS FLOOD(0|1) ACTION-AT-A-THIRD…
+run_phase() {
+  local name="$1" tokens="$2" flood="$3"
+  shift 3
+  local before after
+  before="$(fetches)"
+  TOKENS="$tokens" wrk -t1 -c"$connections" -d"${duration}s" -s "$work/valid.lua" "$service/pangolins" >"$work/$name.valid" 2>&1 &
+  local valid_pid=$!
+  local flood_pid=""
+  if [ "$flood" = 1 ]; then
+    REST="${t1#*.}" wrk -t1 -c"$connections" -d"${duration}s" -s "$work/flood.lua" "$service/pangolins" >"$work/$name.flood" 2>&1 &
+    flood_pid=$!
+  fi
+  sleep "$((duration / 3))"
+  "$@"
+  wait "$valid_pid"
+  [ -z "$flood_pid" ] || wait "$flood_pid"
+  after="$(fetches)"
+  local v_req v_bad f_req="-" f_bad="-" f_rps="-"
+  v_req="$(result "$work/$name.valid" requests)" v_bad="$(result "$work/$name.valid" unexpected)"
+  [ -n "$v_req" ] || { cat "$work/$name.valid" >&2; fail "$name: no wrk result"; return; }
+  [ "$v_bad" = 0 ] || fail "$name: $v_bad of $v_req valid-token requests were not answered 200"
+  if [ "$flood" = 1 ]; then
+    f_req="$(result "$work/$name.flood" requests)" f_bad="$(result "$work/$name.flood" unexpected)" f_rps="$(rps "$work/$name.flood")"
+    [ "$f_bad" = 0 ] || fail "$name: $f_bad of $f_req unknown-kid requests were not answered 401"
+  fi
+  local allowed=$(( (duration + 29) / 30 + 1 ))
+  [ $((after - before)) -le "$allowed" ] || fail "$name: $((after - before)) JWKS fetches in ${duration} s (at most $allowed expected)"
+  echo "| $name | $(rps "$work/$name.valid") | $v_req | $v_bad | $f_rps | $f_req | $f_bad | $((after - before)) | $(failing) |"
+}
+
+rotate() { "$bin/jot" keys rotate --keys "$work/keys" --force >"$work/rotate.out" 2>&1 || fail "jot keys rotate: $(cat "$work/rotate.out")"; }
+kill_issuer() { kill -KILL "$issuer_pid"; wait "$issuer_pid" 2>/dev/null || true; }
+
+echo "# Verifier under load (pangolin-service, release)"
+echo
+echo "- machine: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), nproc $(nproc); tree $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "- each phase: ${duration} s; valid load wrk -t1 -c$connections; flood wrk -t1 -c$connections beside it; event at $((duration / 3)) s"
+echo
+echo "| Phase | valid req/s | valid requests | valid ≠ 200 | flood req/s | flood requests | flood ≠ 401 | JWKS fetches | JWKS failing after |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+run_phase "1. rotate --force under load" "$t1" 0 rotate
+t2="$(login)"
+[ "$(kid_of "$t2")" != "$(kid_of "$t1")" ] || fail "the issuer still signs with kid $(kid_of "$t1") after the rotation"
+run_phase "2. unknown-kid flood" "$t1 $t2" 1 true
+run_phase "3. issuer SIGKILLed under load" "$t1 $t2" 1 kill_issuer
+echo
+if [ "$failures" -gt 0 ]; then
+  echo "**$failures expectation(s) failed** (see stderr)"
+  echo "service log (last 15 lines):" >&2; tail -15 "$work/service.log" >&2
+  exit 1
+fi
+echo "All expectations held: every valid-token request answered 200, every unknown-kid request 401, and JWKS fetches stayed within one per 30 s cooldown."
+echo
+echo "Service log, notices and warnings:"
+echo
+echo '```'
+grep -E "notice|warning|error" "$work/service.log" | sed -E 's/^[0-9T:+-]+ //' | cut -c1-220 | sort | uniq -c | sort -rn | head -10
+echo '```'
