@@ -32,9 +32,12 @@ struct TokenCommandTests {
         }
     }
 
-    @Test("RFC 7515 A.1–A.3 tokens verify with their JWKs at --now inside their validity", arguments: [
-        "rfc7515-a1-hs256.json", "rfc7515-a2-rs256.json", "rfc7515-a3-es256.json",
-    ])
+    @Test(
+        "RFC 7515 A.1–A.3 tokens verify with their JWKs at --now inside their validity",
+        arguments: [
+            "rfc7515-a1-hs256.json", "rfc7515-a2-rs256.json", "rfc7515-a3-es256.json",
+        ]
+    )
     func rfc7515(_ file: String) async throws {
         let vector = try Self.vector(file)
         let token = try #require(vector["token"]?.stringValue)
@@ -100,7 +103,11 @@ struct TokenCommandTests {
         let token = try sign.output(environment: environment)
         #expect(await Self.verify([token, "--secret-env", "S"], environment: environment).exitCode == 0)
         #expect(await Self.verify([token, "--secret-env", "W"], environment: environment).error?.contains("at least 32") == true)
-        #expect(await Self.verify([token, "--secret-env", "W", "--allow-weak-secret"], environment: environment).error?.contains("signature does not verify") == true)
+        #expect(
+            await Self.verify([token, "--secret-env", "W", "--allow-weak-secret"], environment: environment).error?.contains(
+                "signature does not verify"
+            ) == true
+        )
         #expect(await Self.verify([token, "--secret-env", "MISSING"], environment: environment).error?.contains("MISSING is not set") == true)
         let weak = try TokenSign.parse(["--claims", "{}", "--secret-env", "W"])
         #expect(throws: JOSEError.hmacKeyTooShort(.HS256, bytes: 4, minimum: 32)) { try weak.output(environment: environment) }

@@ -151,10 +151,13 @@ struct IssuerRoutesTests {
         #expect(String(decoding: fixture.metrics.render(), as: UTF8.self).contains(#"jot_login_failures_total{reason="invalid_credentials"} 2"#))
     }
 
-    @Test("malformed bodies get 400 with a JSON error", arguments: [
-        "not json", "[1,2]", #"{"username":"Cthon98"}"#, #"{"username":"Cthon98","password":5}"#,
-        #"{"username":"Cthon98","password":"hunter2","password":"x"}"#, "", #"{"username":"","password":"x"}"#,
-    ])
+    @Test(
+        "malformed bodies get 400 with a JSON error",
+        arguments: [
+            "not json", "[1,2]", #"{"username":"Cthon98"}"#, #"{"username":"Cthon98","password":5}"#,
+            #"{"username":"Cthon98","password":"hunter2","password":"x"}"#, "", #"{"username":"","password":"x"}"#,
+        ]
+    )
     func malformed(body: String) async throws {
         let fixture = try await Self.fixture()
         try await Application(router: fixture.router).test(.router) { client in
@@ -269,7 +272,8 @@ struct IssuerRoutesTests {
     func noSigningKey() async throws {
         let fixture = try await Self.fixture(configuration: IssuerConfiguration(algorithm: .RS256))
         try await Application(router: fixture.router).test(.router) { client in
-            try await client.execute(uri: "/sessions", method: .post, body: ByteBuffer(string: #"{"username":"Cthon98","password":"hunter2"}"#)) { response in
+            try await client.execute(uri: "/sessions", method: .post, body: ByteBuffer(string: #"{"username":"Cthon98","password":"hunter2"}"#)) {
+                response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(String(buffer: response.body).contains("jot keys init"))
             }

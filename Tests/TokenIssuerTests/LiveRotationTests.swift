@@ -56,7 +56,12 @@ struct LiveRotationTests {
                     ) { response in
                         (response.status, try JSONReader().parse(Array(response.body.readableBytesView)).objectValue?["token"]?.stringValue)
                     }
-                    if status == .ok, let token { ok += 1; tokens.append(token) } else { failed += 1 }
+                    if status == .ok, let token {
+                        ok += 1
+                        tokens.append(token)
+                    } else {
+                        failed += 1
+                    }
                 }
                 return (ok, failed, tokens)
             }

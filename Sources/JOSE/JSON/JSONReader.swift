@@ -75,9 +75,15 @@ private struct Parser {
         case UInt8(ascii: "{"): return .object(try parseObject(depth: depth + 1))
         case UInt8(ascii: "["): return .array(try parseArray(depth: depth + 1))
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw .unexpectedByte(byte, offset: index)
         }
@@ -212,7 +218,10 @@ private struct Parser {
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
-                return try scratch.withUnsafeBytes { buffer in Result { () throws(JSONError) -> String in try makeString(buffer, offset: start) } }.get()
+                let string = scratch.withUnsafeBytes { buffer in
+                    Result { () throws(JSONError) -> String in try makeString(buffer, offset: start) }
+                }
+                return try string.get()
             case UInt8(ascii: "\\"):
                 index += 1
                 guard index < bytes.count else { throw .unexpectedEnd }

@@ -42,7 +42,10 @@ public struct JWSHeader: Sendable, Hashable {
                 }
                 guard !names.contains(name) else { throw .invalidHeaderParameter(name: "crit", reason: "lists \(UntrustedText.quoted(name)) twice") }
                 guard !Self.registered.contains(name) else {
-                    throw .invalidHeaderParameter(name: "crit", reason: "lists \(UntrustedText.quoted(name)), which RFC 7515 defines and must not be listed")
+                    throw .invalidHeaderParameter(
+                        name: "crit",
+                        reason: "lists \(UntrustedText.quoted(name)), which RFC 7515 defines and must not be listed"
+                    )
                 }
                 guard members.contains(name) else {
                     throw .invalidHeaderParameter(name: "crit", reason: "lists \(UntrustedText.quoted(name)), which is not in the header")

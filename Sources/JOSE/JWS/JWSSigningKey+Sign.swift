@@ -15,7 +15,10 @@ extension JWSSigningKey {
         var header = header
         if let alg = header["alg"] {
             guard alg.stringValue == algorithm.rawValue else {
-                throw .incompatibleKey(algorithm, reason: "the header asks for alg \(alg.stringValue.map { UntrustedText.quoted($0) } ?? alg.typeName)")
+                throw .incompatibleKey(
+                    algorithm,
+                    reason: "the header asks for alg \(alg.stringValue.map { UntrustedText.quoted($0) } ?? alg.typeName)"
+                )
             }
         } else {
             header = JSONObject(uniqueMembers: [.init(name: "alg", value: .string(algorithm.rawValue))] + header.members)

@@ -1,7 +1,6 @@
 public import ArgumentParser
-import JOSE
-
 import Foundation
+import JOSE
 
 /// `jot jwk generate --alg ALG [--out FILE]`: a PKCS#8 PEM private key, or an `oct` JWK for HMAC.
 public struct JWKGenerate: AsyncParsableCommand {

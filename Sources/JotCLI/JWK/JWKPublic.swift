@@ -35,7 +35,8 @@ public struct JWKPublic: AsyncParsableCommand {
             if jwk.keyType == "oct" { throw CLIError.keyProblem("\(file) is a symmetric (oct) key: it has no public JWK and is never published") }
             key = try jwk.verificationKey(defaultRSAAlgorithm: algorithm ?? .RS256)
         } else if text.contains("PRIVATE KEY") {
-            key = try algorithm.map { try JWSSigningKey(pemRepresentation: text, algorithm: $0) }?.verificationKey
+            key =
+                try algorithm.map { try JWSSigningKey(pemRepresentation: text, algorithm: $0) }?.verificationKey
                 ?? JWSSigningKey(pemRepresentation: text, rsaAlgorithm: .RS256).verificationKey
             if algorithm == nil, key.algorithm.keyType == "RSA" {
                 throw CLIError.keyProblem("this is an RSA key, which can serve RS256/384/512 or PS256/384/512: pass --alg to pin one")

@@ -76,7 +76,8 @@ public struct KeysCommand: AsyncParsableCommand {
     public struct Prune: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Remove previous keys once every token they signed has expired.",
-            discussion: "A previous key is removable token-ttl + leeway + jwks-max-age after it stopped signing; earlier, prune refuses and says when."
+            discussion:
+                "A previous key is removable token-ttl + leeway + jwks-max-age after it stopped signing; earlier, prune refuses and says when."
         )
         @OptionGroup public var store: StoreOptions
         @OptionGroup public var timing: PolicyOptions

@@ -1,8 +1,8 @@
 public import ArgumentParser
 import Foundation
+import Hummingbird
 import JOSE
 import KeyStore
-import Hummingbird
 import Logging
 import TokenIssuer
 

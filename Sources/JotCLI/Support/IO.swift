@@ -1,3 +1,4 @@
+import Foundation
 package import JOSE
 
 #if canImport(Glibc)
@@ -7,8 +8,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-
-import Foundation
 
 /// Small I/O helpers for the CLI: files, environment, standard input, and secret files created mode 0600.
 package enum IO {
@@ -33,7 +32,10 @@ package enum IO {
     }
 
     /// A secret from the environment, as its UTF-8 bytes.
-    package static func secret(fromEnvironment name: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(CLIError) -> [UInt8] {
+    package static func secret(
+        fromEnvironment name: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(CLIError) -> [UInt8] {
         guard let value = environment[name], !value.isEmpty else { throw .missingEnvironment(name) }
         return Array(value.utf8)
     }

@@ -73,7 +73,8 @@ public struct VerificationKeyOptions: ParsableArguments {
         if let key {
             return .single(try Self.pemVerificationKey(try IO.readText(key), algorithm: algorithm))
         }
-        let secret = try environment.map { try IO.secret(fromEnvironment: secretEnv!, environment: $0) }
+        let secret =
+            try environment.map { try IO.secret(fromEnvironment: secretEnv!, environment: $0) }
             ?? IO.secret(fromEnvironment: secretEnv!)
         return .single(try JWSVerificationKey(hmacSecret: secret, algorithm: algorithm ?? .HS256, allowInsecureShortSecret: allowWeakSecret))
     }

@@ -6,7 +6,10 @@ public struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The key directory (env JOT_KEYS).", valueName: "dir"))
     public var keys: String?
 
-    @Option(name: .long, help: ArgumentHelp("The user database (env JOT_DATABASE; default jot-users.sqlite next to the key directory).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("The user database (env JOT_DATABASE; default jot-users.sqlite next to the key directory).", valueName: "file")
+    )
     public var database: String?
 
     public init() {}

@@ -1,7 +1,6 @@
 public import ArgumentParser
-import JOSE
-
 import Foundation
+import JOSE
 
 /// `jot token decode TOKEN`: prints header and claims WITHOUT verifying anything.
 public struct TokenDecode: AsyncParsableCommand {

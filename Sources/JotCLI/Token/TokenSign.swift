@@ -1,8 +1,7 @@
 public import ArgumentParser
+package import Foundation
 package import JOSE
 import KeyStore
-
-package import Foundation
 
 /// `jot token sign --claims JSON (--key PEM --alg ALG | --keys DIR [--alg ALG] | --secret-env NAME) [--kid KID] [--header JSON]`.
 public struct TokenSign: AsyncParsableCommand {
@@ -24,7 +23,13 @@ public struct TokenSign: AsyncParsableCommand {
     @Option(name: .customLong("secret-env"), help: ArgumentHelp("Environment variable holding the HMAC secret (≥ 32 bytes).", valueName: "name"))
     public var secretEnv: String?
 
-    @Option(name: .long, help: ArgumentHelp("Sign with the current key of --alg in this key directory (default alg: the only one there, else ES256).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Sign with the current key of --alg in this key directory (default alg: the only one there, else ES256).",
+            valueName: "dir"
+        )
+    )
     public var keys: String?
 
     @Option(name: .long, help: "The algorithm (required for RSA keys; HS256 by default for secrets).")
@@ -76,7 +81,8 @@ public struct TokenSign: AsyncParsableCommand {
             }
             signingKey = kid.map { current.withKeyID($0) } ?? current
         } else {
-            let secret = try environment.map { try IO.secret(fromEnvironment: secretEnv!, environment: $0) }
+            let secret =
+                try environment.map { try IO.secret(fromEnvironment: secretEnv!, environment: $0) }
                 ?? IO.secret(fromEnvironment: secretEnv!)
             signingKey = try JWSSigningKey(hmacSecret: secret, algorithm: algorithm ?? .HS256, keyID: kid)
         }

@@ -1,7 +1,6 @@
 public import ArgumentParser
-import JOSE
-
 import Foundation
+import JOSE
 
 /// `jot token verify TOKEN (--jwks|--jwks-url|--jwk|--key|--secret-env) …`: prints header and claims when valid, else exit 1.
 public struct TokenVerify: AsyncParsableCommand {
@@ -31,7 +30,10 @@ public struct TokenVerify: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Required typ header, e.g. at+jwt.", valueName: "typ"))
     public var type: String?
 
-    @Option(name: .long, help: ArgumentHelp("A claim that must be present (repeatable; exp is always required unless --no-exp-required).", valueName: "claim"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A claim that must be present (repeatable; exp is always required unless --no-exp-required).", valueName: "claim")
+    )
     public var require: [String] = []
 
     @Flag(name: .customLong("no-exp-required"), help: "Accept tokens without exp (they never expire: avoid).")

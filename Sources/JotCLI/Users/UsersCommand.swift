@@ -71,12 +71,14 @@ public struct UsersCommand: AsyncParsableCommand {
             if json {
                 let entries = records.map { record -> String in
                     let scopes = record.scopes.map { "\"\($0)\"" }.joined(separator: ",")
-                    return "{\"username\":\(Self.quote(record.username)),\"scopes\":[\(scopes)],\"created\":\"\(ISO8601DateFormatter().string(from: record.createdAt))\"}"
+                    return
+                        "{\"username\":\(Self.quote(record.username)),\"scopes\":[\(scopes)],\"created\":\"\(ISO8601DateFormatter().string(from: record.createdAt))\"}"
                 }
                 print("[" + entries.joined(separator: ",") + "]")
                 return
             }
-            let rows = [["USERNAME", "SCOPES", "CREATED"]]
+            let rows =
+                [["USERNAME", "SCOPES", "CREATED"]]
                 + records.map { [$0.username, $0.scopes.joined(separator: " "), ISO8601DateFormatter().string(from: $0.createdAt)] }
             print(Table.render(rows))
         }
@@ -108,7 +110,10 @@ public struct UsersCommand: AsyncParsableCommand {
     }
 
     public struct SetScopes: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(commandName: "set-scopes", abstract: "Replace a user's scopes (\"\" removes them all).")
+        public static let configuration = CommandConfiguration(
+            commandName: "set-scopes",
+            abstract: "Replace a user's scopes (\"\" removes them all)."
+        )
         @OptionGroup public var store: StoreOptions
         @Argument public var name: String
         @Argument(help: "Comma-separated scopes.") public var scopes: String

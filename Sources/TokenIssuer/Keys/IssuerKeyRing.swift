@@ -1,5 +1,5 @@
-public import JOSE
 import Crypto
+public import JOSE
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials

@@ -96,7 +96,9 @@ struct SessionsController: Sendable {
         metrics.tokenIssued(algorithm: issued.algorithm)
         context.logger.info(
             "token issued",
-            metadata: ["jot.username": .string(user.username), "jwt.kid": .string(issued.keyID ?? "-"), "jwt.alg": .string(issued.algorithm.rawValue)]
+            metadata: [
+                "jot.username": .string(user.username), "jwt.kid": .string(issued.keyID ?? "-"), "jwt.alg": .string(issued.algorithm.rawValue),
+            ]
         )
         return JSONResponse.make(
             .ok,

@@ -1,5 +1,5 @@
-public import Prometheus
 import JOSE
+public import Prometheus
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -39,22 +39,34 @@ public struct IssuerMetrics: Sendable {
 
     static var tokensIssued: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "jot", metricName: "tokens_issued", unitName: "total", helpText: "Tokens issued by POST /sessions, by alg."
+            namespace: "jot",
+            metricName: "tokens_issued",
+            unitName: "total",
+            helpText: "Tokens issued by POST /sessions, by alg."
         )
     }
     static var loginFailures: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "jot", metricName: "login_failures", unitName: "total", helpText: "Refused logins, by reason."
+            namespace: "jot",
+            metricName: "login_failures",
+            unitName: "total",
+            helpText: "Refused logins, by reason."
         )
     }
     static var keyReloads: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "jot", metricName: "key_reloads", unitName: "total", helpText: "Reloads of the key directory, by result."
+            namespace: "jot",
+            metricName: "key_reloads",
+            unitName: "total",
+            helpText: "Reloads of the key directory, by result."
         )
     }
     static var keyAge: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "jot", metricName: "key_age", unitName: "seconds", helpText: "Seconds since each key entered its state."
+            namespace: "jot",
+            metricName: "key_age",
+            unitName: "seconds",
+            helpText: "Seconds since each key entered its state."
         )
     }
 
