@@ -19,6 +19,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 build=1 runs=3 duration=10s threads=2 connections=32 costs="12 10 4" alg=ES256 log_level=warning signing=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,38 +36,26 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get update && apt-get install -y wrk" >&2; exit 1; }
+require_wrk
 
 jot="$root/.build-release/release/jot"
 if [ "$build" = 1 ]; then
-  (cd "$root" && flock /tmp/jot-build.lock swift build -c release --product jot --scratch-path .build-release) >&2
+  build_release jot
   if [ "$signing" = 1 ]; then
     flock /tmp/jot-build.lock swift build -c release --package-path "$here" --product IssuerBenchmarks >&2
   fi
 fi
 [ -x "$jot" ] || { echo "no release jot at $jot (run without --no-build)" >&2; exit 1; }
 
-# Measure with the shared build lock held, so that no build (of anyone's) competes for the 2 cores meanwhile.
-if [ "${JOT_BENCH_NO_LOCK:-0}" != 1 ]; then
-  exec 9>>/tmp/jot-build.lock
-  echo "waiting for the build lock (/tmp/jot-build.lock) to measure on a quiet machine…" >&2
-  flock 9
-fi
+hold_build_lock
 
 work="$(mktemp -d /tmp/jot-issuer-bench.XXXXXX)"
 server_pid=""
 stop_server() {
-  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
-    kill -TERM "$server_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-  fi
+  stop_pid "$server_pid"
   server_pid=""
 }
 trap 'stop_server; rm -rf "$work"' EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
 
 # start_server COST: a fresh key directory and database, demo users hashed at COST; sets $server_pid and $base.
 start_server() {
@@ -77,14 +67,7 @@ start_server() {
   LOG_LEVEL="$log_level" "$jot" serve --demo --host 127.0.0.1 --port "$port" --alg "$alg" --bcrypt-cost "$cost" \
     --keys "$dir/keys" --database "$dir/users.sqlite" </dev/null >"$dir/server.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 300); do
-    if curl -fsS --max-time 1 -o /dev/null "$base/healthz" 2>/dev/null; then return 0; fi
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "jot serve did not become healthy; its log:" >&2
-  tail -20 "$dir/server.log" >&2
-  exit 1
+  wait_healthy "$base/healthz" "$server_pid" "$dir/server.log"
 }
 
 memory() { # "VmRSS / VmHWM" of the server, in MiB
@@ -120,8 +103,6 @@ wrk_rps() {
   awk '/^Requests\/sec:/ {print $2}' <<<"$out"
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-list() { tr ' ' '\n' | grep -v '^$' | awk '{printf "%s%.0f", (NR>1?", ":""), $1}'; }
 
 cat >"$work/sessions.lua" <<'LUA'
 wrk.method = "POST"
@@ -131,7 +112,7 @@ LUA
 
 echo "# Issuer benchmarks"
 echo
-echo "- machine: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), nproc $(nproc), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo), Linux $(uname -r)"
+machine_line
 echo "- $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2); wrk -t$threads -c$connections -d$duration, $runs runs per figure (routes interleaved), median req/s"
 echo "- tree: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$([ -z "$(git -C "$root" status --porcelain -- Sources 2>/dev/null)" ] || echo ' + uncommitted changes in Sources/')"
 echo "- load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -20,6 +20,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 build=1 pin=1 runs=5 duration=10s threads="" connections=32 algs="ES256 RS256 HS256" caches="off on"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -34,7 +36,7 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get update && apt-get install -y wrk" >&2; exit 1; }
+require_wrk
 if [ "$pin" = 1 ] && { ! command -v taskset >/dev/null || [ "$(nproc)" -lt 2 ]; }; then
   echo "note: taskset missing or a single core: not pinning" >&2; pin=0
 fi
@@ -48,47 +50,13 @@ else
 fi
 
 bin="$root/.build-release/release"
-if [ "$build" = 1 ]; then
-  for product in jot pangolin-service; do
-    (cd "$root" && flock /tmp/jot-build.lock swift build -c release --product "$product" --scratch-path .build-release) >&2
-  done
-fi
-for tool in jot pangolin-service; do
-  [ -x "$bin/$tool" ] || { echo "no release $tool in $bin (run without --no-build)" >&2; exit 1; }
-done
-
-if [ "${JOT_BENCH_NO_LOCK:-0}" != 1 ]; then
-  exec 9>>/tmp/jot-build.lock
-  echo "waiting for the build lock (/tmp/jot-build.lock) to measure on a quiet machine…" >&2
-  flock 9
-fi
+[ "$build" = 0 ] || build_release jot pangolin-service
+require_release jot pangolin-service
+hold_build_lock
 
 work="$(mktemp -d /tmp/jot-verifier-bench.XXXXXX)"
 issuer_pid="" service_pid=""
-stop() { # stop PID
-  local pid="$1"
-  [ -n "$pid" ] || return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-trap 'stop "$service_pid"; stop "$issuer_pid"; rm -rf "$work"' EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-
-wait_healthy() { # wait_healthy URL PID LOG
-  for _ in $(seq 300); do
-    if curl -fsS --max-time 1 -o /dev/null "$1" 2>/dev/null; then return 0; fi
-    kill -0 "$2" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "$1 did not become healthy; the log:" >&2
-  tail -20 "$3" >&2
-  exit 1
-}
+trap 'stop_pid "$service_pid"; stop_pid "$issuer_pid"; rm -rf "$work"' EXIT
 
 # A 48-byte secret for the HS256 runs (never printed).
 JWT_SECRET="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
@@ -149,12 +117,10 @@ wrk_rps() {
   awk '/^Requests\/sec:/ {print $2}' <<<"$out"
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-list() { tr ' ' '\n' | grep -v '^$' | awk '{printf "%s%.0f", (NR>1?", ":""), $1}'; }
 
 echo "# Verifier benchmarks (pangolin-service)"
 echo
-echo "- machine: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), nproc $(nproc), $(awk '/MemTotal/ {printf "%.0f GiB RAM", $2/1048576}' /proc/meminfo), Linux $(uname -r)"
+machine_line
 echo "- $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2); wrk -t$threads -c$connections -d$duration, $runs runs per figure (routes interleaved), median req/s"
 echo "- tree: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$([ -z "$(git -C "$root" status --porcelain -- Sources Examples 2>/dev/null)" ] || echo ' + uncommitted changes')"
 echo "- load average before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -193,9 +159,9 @@ for alg in $algs; do
       cache_label="off"
     fi
     echo "| $alg ($(wc -c <<<"$token" | awk '{print $1 - 1}') bytes) | $cache_label | $(printf '%.0f' "$c_med") | $(printf '%.0f' "$p_med") | **$ratio×** | $(list <<<"$cats"); $(list <<<"$pangolins") |"
-    stop "$service_pid"; service_pid=""
+    stop_pid "$service_pid"; service_pid=""
   done
-  stop "$issuer_pid"; issuer_pid=""
+  stop_pid "$issuer_pid"; issuer_pid=""
 done
 echo
 echo "load average after measuring: $(cut -d' ' -f1-3 /proc/loadavg)"

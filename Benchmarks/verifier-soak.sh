@@ -16,6 +16,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 build=1 duration=20 connections=16
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -25,22 +27,11 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get update && apt-get install -y wrk" >&2; exit 1; }
-
+require_wrk
 bin="$root/.build-release/release"
-if [ "$build" = 1 ]; then
-  for product in jot pangolin-service; do
-    (cd "$root" && flock /tmp/jot-build.lock swift build -c release --product "$product" --scratch-path .build-release) >&2
-  done
-fi
-for tool in jot pangolin-service; do
-  [ -x "$bin/$tool" ] || { echo "no release $tool in $bin (run without --no-build)" >&2; exit 1; }
-done
-if [ "${JOT_BENCH_NO_LOCK:-0}" != 1 ]; then
-  exec 9>>/tmp/jot-build.lock
-  echo "waiting for the build lock (/tmp/jot-build.lock)…" >&2
-  flock 9
-fi
+[ "$build" = 0 ] || build_release jot pangolin-service
+require_release jot pangolin-service
+hold_build_lock
 
 work="$(mktemp -d /tmp/jot-verifier-soak.XXXXXX)"
 pids=()
@@ -54,15 +45,6 @@ trap cleanup EXIT
 failures=0
 fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
-wait_healthy() { # URL PID LOG
-  for _ in $(seq 300); do
-    curl -fsS --max-time 1 -o /dev/null "$1" 2>/dev/null && return 0
-    kill -0 "$2" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "$1 did not become healthy:" >&2; tail -20 "$3" >&2; exit 1
-}
 json() { python3 -c 'import json, sys; v = json.load(sys.stdin)
 for k in sys.argv[1].split("."): v = v[k]
 print(v)' "$1"; }
