@@ -102,9 +102,9 @@ public struct ResourceService {
             }
             if let tokenCache = verifier.tokenCache {
                 health["token_cache"] = .object([
-                    "entries": .number(JSONNumber(await tokenCache.count)),
-                    "hits": .number(JSONNumber(await tokenCache.hits)),
-                    "misses": .number(JSONNumber(await tokenCache.misses)),
+                    "entries": .number(JSONNumber(tokenCache.count)),
+                    "hits": .number(JSONNumber(tokenCache.hits)),
+                    "misses": .number(JSONNumber(tokenCache.misses)),
                 ])
             }
             return JSONResponse.make(.ok, health)

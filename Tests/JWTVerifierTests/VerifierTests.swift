@@ -188,38 +188,38 @@ struct VerifierTests {
 
         _ = try await verifier.verify(token, now: t0)
         _ = try await verifier.verify(token, now: t0.addingTimeInterval(1))
-        #expect(await cache.hits == 1)
+        #expect(cache.hits == 1)
         await #expect(throws: VerifierError.missingScopes(required: ["b"], missing: ["b"])) {
             try await verifier.verify(token, requiredScopes: ["b"], now: t0.addingTimeInterval(2))
         }
-        #expect(await cache.hits == 2)
+        #expect(cache.hits == 2)
         // The entry ends at exp (100 s, before the 120 s TTL); after that the full check answers, with its leeway.
         _ = try await verifier.verify(token, now: t0.addingTimeInterval(120))
         await #expect(throws: TokenValidationError.expired(secondsAgo: 40, leeway: 30)) {
             try await verifier.verify(token, now: t0.addingTimeInterval(140))
         }
-        #expect(await cache.hits == 2)
+        #expect(cache.hits == 2)
 
         // Bounded: at most 3 entries.
         for number in 0..<5 {
             _ = try await verifier.verify(try Fixture.token(key, claims: ["n": .number(JSONNumber(number))]), now: t0.addingTimeInterval(150))
         }
-        #expect(await cache.count == 3)
+        #expect(cache.count == 3)
 
         // The key leaves the set: the cached token is refused at the next refresh, and its entry dropped.
         let long = try Fixture.token(key)
         _ = try await verifier.verify(long, now: t0.addingTimeInterval(160))
         _ = try await verifier.verify(long, now: t0.addingTimeInterval(161))
-        let hitsBefore = await cache.hits
+        let hitsBefore = cache.hits
         await source.publish(keys: [other.verificationKey.publicJWK!], maxAge: 60)
         await #expect(throws: VerifierError.keyNotFound(kid: key.keyID, algorithm: .ES256, url: "memory:jwks", suppressedFor: 30)) {
             try await verifier.verify(long, now: t0.addingTimeInterval(200))
         }
-        #expect(await cache.hits == hitsBefore + 1)
+        #expect(cache.hits == hitsBefore + 1)
         await #expect(throws: VerifierError.keyNotFound(kid: key.keyID, algorithm: .ES256, url: "memory:jwks", suppressedFor: 29)) {
             try await verifier.verify(long, now: t0.addingTimeInterval(201))
         }
-        #expect(await cache.hits == hitsBefore + 1)
+        #expect(cache.hits == hitsBefore + 1)
     }
 
     @Test("A new key set generation makes cached tokens verify again")
@@ -234,8 +234,8 @@ struct VerifierTests {
         await source.publish(keys: [key.verificationKey.publicJWK!, other.verificationKey.publicJWK!], maxAge: 600)
         _ = try await verifier.verify(token, now: t0.addingTimeInterval(601))  // hit, stale generation: verified again
         _ = try await verifier.verify(token, now: t0.addingTimeInterval(602))  // hit, current generation
-        #expect(await cache.hits == 2)
-        #expect(await cache.misses == 1)
+        #expect(cache.hits == 2)
+        #expect(cache.misses == 1)
         #expect(await source.fetchCount == 2)
     }
 }

@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 public import JOSE
 public import Logging
+import Synchronization
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -112,7 +113,12 @@ public actor JWKSCache {
     private let source: any JWKSSource
     private let logger: Logger
     private let metrics: JWKSCacheMetrics
-    private var current: Snapshot?
+    private var current: Snapshot? {
+        didSet { publishQuietSet() }
+    }
+    /// The current set while no refresh is due (before `refreshAhead` of its TTL), readable without entering the
+    /// actor: in steady state a lookup then costs a lock instead of an actor hop. Written only by the actor.
+    private nonisolated let quietSet = Mutex<(keySet: JWSKeySet, generation: Int, until: Date)?>(nil)
     private var inFlight: Task<FetchOutcome, Never>?
     private var lastAttempt: Date?
     private var outage: Outage?
@@ -182,6 +188,20 @@ public actor JWKSCache {
     }
 
     // MARK: Lookup
+
+    /// The key for `header` from the current set when no refresh is due at `now`, without entering the actor;
+    /// `nil` means "ask ``resolve(_:now:)``" (refresh due, no set yet, unknown kid, or a key that does not fit).
+    nonisolated func quickResolve(_ header: JWSHeader, now: Date) -> (key: JWSVerificationKey, generation: Int)? {
+        quietSet.withLock { quiet in
+            guard let quiet, now < quiet.until, let key = try? Self.lookup(header, in: quiet.keySet) else { return nil }
+            return (key, quiet.generation)
+        }
+    }
+
+    private func publishQuietSet() {
+        let quiet = current.map { ($0.keySet, $0.generation, $0.fetchedAt.addingTimeInterval($0.ttl * configuration.refreshAhead)) }
+        quietSet.withLock { $0 = quiet }
+    }
 
     /// The key for `header` and the generation of the set it came from (a new document is a new generation).
     func resolve(_ header: JWSHeader, now: Date) async throws -> (key: JWSVerificationKey, generation: Int) {

@@ -52,7 +52,8 @@ extension IssuerRegistry.KeySource {
     /// The key for `header` and the generation of its set (static sets are generation 0).
     func resolve(_ header: JWSHeader, now: Date) async throws -> (key: JWSVerificationKey, generation: Int) {
         switch self {
-        case .jwks(let cache): try await cache.resolve(header, now: now)
+        case .jwks(let cache):
+            if let quick = cache.quickResolve(header, now: now) { quick } else { try await cache.resolve(header, now: now) }
         case .keys(let keySet): (try keySet.key(for: header), 0)
         }
     }

@@ -103,19 +103,19 @@ public struct Verifier: Sendable {
     /// Verifies a token and requires `requiredScopes` on top of the configured ones.
     public func verify(_ token: String, requiredScopes: Set<String>, now: Date = Date()) async throws -> VerifiedToken {
         let required = configuration.requiredScopes.union(requiredScopes)
-        if let tokenCache, let entry = await tokenCache.lookup(token, now: now) {
+        if let tokenCache, let entry = tokenCache.lookup(token, now: now) {
             let hit: VerifiedToken?
             do {
                 hit = try await revalidate(entry, now: now)
             } catch {
-                await tokenCache.remove(token)
+                tokenCache.remove(token)
                 throw error
             }
             if let hit {
                 try Self.check(hit, requiredScopes: required)
                 return hit
             }
-            await tokenCache.remove(token)
+            tokenCache.remove(token)
         }
 
         let jws = try CompactJWS(token, maxLength: policy.maxTokenLength, understoodCriticalHeaders: policy.understoodCriticalHeaders)
@@ -129,7 +129,7 @@ public struct Verifier: Sendable {
         issuerPolicy.issuers = [issuer]
         let jwt = try jws.verifyJWT(with: key, policy: issuerPolicy, now: now)
         let verified = VerifiedToken(jwt: jwt, issuer: issuer, scopes: try VerifiedToken.scopes(in: jwt.claims))
-        if let tokenCache { await tokenCache.insert(token, verified: verified, generation: generation, now: now) }
+        if let tokenCache { tokenCache.insert(token, verified: verified, generation: generation, now: now) }
         try Self.check(verified, requiredScopes: required)
         return verified
     }
