@@ -14,7 +14,7 @@
 #
 # Usage: Benchmarks/verifier-bench.sh [--no-build] [--no-pin] [--runs N] [--duration 10s] [--threads N]
 #                                     [--connections 32] [--algs "ES256 RS256 HS256"] [--caches "off on"]
-# The release builds take the shared build lock (/tmp/jot-build.lock), and so do the measurements (about 7 minutes
+# The release builds take the shared build lock (/tmp/jot-build.lock), and so do the measurements (about 11 minutes
 # with the defaults), so that no build competes with them; JOT_BENCH_NO_LOCK=1 measures without the lock.
 set -euo pipefail
 

@@ -215,7 +215,7 @@ expect_body 'b["token_cache"]["hits"] > 0' "photo-service answered from its veri
 
 echo "==> 9. serverless-auth: the documented sample (HS256, JWT_SECRET, the authorizer)"
 checks=$((checks + 1))
-if JWT_SECRET=too-short "$bin/serverless-auth" --port 0 >"$work/short-secret.log" 2>&1; then
+if JWT_SECRET=too-short timeout 20 "$bin/serverless-auth" --port 0 >"$work/short-secret.log" 2>&1; then
     fail "serverless-auth started with a 9-byte JWT_SECRET"
 fi
 grep -q "at least 32" "$work/short-secret.log" || fail "no clear message for a short JWT_SECRET: $(cat "$work/short-secret.log")"
@@ -243,7 +243,7 @@ hs_pangolin_port="$(free_port)"
 hs_issuer="http://127.0.0.1:$hs_issuer_port"
 hs_pangolins="http://127.0.0.1:$hs_pangolin_port"
 checks=$((checks + 1))
-if env -u JWT_SECRET "$bin/pangolin-service" --issuer "$hs_issuer" --secret-env JWT_SECRET --port 0 >"$work/no-secret.log" 2>&1; then
+if env -u JWT_SECRET timeout 20 "$bin/pangolin-service" --issuer "$hs_issuer" --secret-env JWT_SECRET --port 0 >"$work/no-secret.log" 2>&1; then
     fail "pangolin-service started with --secret-env naming an unset variable"
 fi
 grep -q "JWT_SECRET is not set" "$work/no-secret.log" || fail "no clear message for an unset secret: $(cat "$work/no-secret.log")"
@@ -265,6 +265,7 @@ expect 200 "GET /pangolins as Cthon98 (HS256)" "$hs_pangolins/pangolins" -H "Aut
 expect 401 "GET /pangolins with a tampered HS256 token" "$hs_pangolins/pangolins" -H "Authorization: Bearer ${hs_cthon%?????}AAAAA"
 expect 401 "GET /pangolins with serverless-auth's token (same secret, no iss)" "$hs_pangolins/pangolins" \
     -H "Authorization: Bearer $documented_cthon"
+expect_header WWW-Authenticate 'error_description="token has no issuer"'
 expect 401 "GET /pangolins with an ES256 token of the other issuer" "$hs_pangolins/pangolins" -H "Authorization: Bearer $cthon"
 
 failed=0

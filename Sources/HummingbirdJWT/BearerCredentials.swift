@@ -21,7 +21,13 @@ enum BearerCredentials: Equatable {
     static func parse(_ fields: HTTPFields, allowBareToken: Bool) -> BearerCredentials {
         let values = fields[values: .authorization]
         guard values.count <= 1 else { return .malformed("more than one Authorization header") }
-        guard var value = values.first else { return .none }
+        guard let value = values.first else { return .none }
+        return parse(value: value, allowBareToken: allowBareToken)
+    }
+
+    /// Reads one header value as it arrives (HTTP field values reach it trimmed; tests pass raw ones).
+    static func parse(value: String, allowBareToken: Bool) -> BearerCredentials {
+        var value = value
         // Bytes, not Characters: the header is ASCII when valid, and splitting a 500-byte token by grapheme
         // clusters cost more than verifying a cached token (profiled under wrk).
         return value.withUTF8 { parse(bytes: $0, allowBareToken: allowBareToken) }

@@ -16,8 +16,9 @@ import Darwin
 /// swift-crypto's `SymmetricKey(size:)` also uses, returns 8 bytes per call): 0.5–0.9 µs here, 4–6 % of an ES256
 /// signature. Each byte is used once. A `jti` must be unique and unpredictable, not secret (every token shows its
 /// own), so holding the next few kilobytes of identifiers in memory exposes nothing that a memory disclosure would
-/// not expose worse (the signing keys). Where `/dev/urandom` cannot be read, `SystemRandomNumberGenerator` fills
-/// the batch instead.
+/// not expose worse (the signing keys). `/dev/urandom` is opened only after one draw through `getrandom` (which
+/// waits until the kernel's generator is seeded), and each refill checks that the descriptor is still that
+/// device; where it cannot be used, `SystemRandomNumberGenerator` fills the batch instead.
 public final class JWTIDSource: Sendable {
     /// The source ``TokenMinter/randomJWTID`` draws from.
     public static let shared = JWTIDSource()
@@ -52,7 +53,7 @@ public final class JWTIDSource: Sendable {
     /// `/dev/urandom`, opened once and kept open; `SystemRandomNumberGenerator` where it cannot be read.
     public static let systemRandom: @Sendable (UnsafeMutableRawBufferPointer) -> Void = { buffer in
         var filled = 0
-        if let descriptor = urandom {
+        if let descriptor = urandom?.descriptor, isStillURandom(descriptor) {
             while filled < buffer.count {
                 let count = read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
                 if count > 0 {
@@ -73,8 +74,29 @@ public final class JWTIDSource: Sendable {
         }
     }
 
-    private static let urandom: Int32? = {
+    /// The open `/dev/urandom` and its device number.
+    private static let urandom: (descriptor: Int32, device: UInt64)? = {
+        // getrandom (behind SystemRandomNumberGenerator) blocks until the kernel's generator is seeded, and
+        // /dev/urandom does not: one draw through the former first, so no batch comes from an unseeded pool.
+        var generator = SystemRandomNumberGenerator()
+        _ = generator.next()
         let descriptor = open("/dev/urandom", O_RDONLY | O_CLOEXEC)
-        return descriptor >= 0 ? descriptor : nil
+        guard descriptor >= 0 else { return nil }
+        guard let device = characterDevice(descriptor) else {
+            close(descriptor)
+            return nil
+        }
+        return (descriptor, device)
     }()
+
+    /// The descriptor still refers to the device opened (not a file that took its number after a stray close).
+    private static func isStillURandom(_ descriptor: Int32) -> Bool {
+        characterDevice(descriptor) == urandom?.device
+    }
+
+    private static func characterDevice(_ descriptor: Int32) -> UInt64? {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, UInt32(info.st_mode) & 0o170000 == 0o020000 else { return nil }
+        return UInt64(truncatingIfNeeded: info.st_rdev)
+    }
 }

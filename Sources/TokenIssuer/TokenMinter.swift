@@ -41,7 +41,7 @@ public struct TokenMinter: Sendable {
         self.makeJWTID = makeJWTID
     }
 
-    /// 128 random bits from swift-crypto's CSPRNG, drawn in batches (``JWTIDSource``).
+    /// 128 random bits from the operating system's CSPRNG, drawn in batches (``JWTIDSource``).
     public static let randomJWTID: @Sendable () -> String = { JWTIDSource.shared.next() }
 
     public func mint(username: String, scopes: [String], audience: String?, ring: IssuerKeyRing, now: Date) throws(Failure) -> Issued {

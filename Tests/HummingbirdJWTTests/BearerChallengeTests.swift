@@ -56,6 +56,14 @@ struct BearerChallengeTests {
         #expect(BearerCredentials.parse(fields("Bearer a.b.c  d"), allowBareToken: true) == .malformed("extra data after the Bearer token"))
         #expect(BearerCredentials.parse(fields("Bëarer a.b.c"), allowBareToken: true) == .otherScheme("Bëarer"))
         #expect(BearerCredentials.parse(fields("Bearer a.b.c\u{00A0}"), allowBareToken: true) == .token("a.b.c\u{00A0}"))
+        // Raw values, as HTTPFields would not deliver them (it trims the ends): the parser's own rules.
+        #expect(BearerCredentials.parse(value: "   ", allowBareToken: true) == .none)
+        #expect(BearerCredentials.parse(value: "  Bearer   a.b.c   ", allowBareToken: true) == .token("a.b.c"))
+        #expect(BearerCredentials.parse(value: "Bearer   ", allowBareToken: true) == .malformed("Bearer without a token"))
+        #expect(BearerCredentials.parse(value: "  a.b.c  ", allowBareToken: true) == .token("a.b.c"))
+        #expect(BearerCredentials.parse(value: "Bearer a.b.c\t", allowBareToken: true) == .malformed("tab in Authorization header"))
+        #expect(BearerCredentials.parse(value: "Bearer a.b\u{0}.c", allowBareToken: true) == .token("a.b\u{0}.c"))
+        #expect(BearerCredentials.parse(value: "BEARER\u{0}", allowBareToken: true) == .otherScheme("BEARER\u{0}"))
         #expect(BearerCredentials.parse(fields("Bearer a", "Bearer b"), allowBareToken: true) == .malformed("more than one Authorization header"))
     }
 }

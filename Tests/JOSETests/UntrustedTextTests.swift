@@ -12,10 +12,21 @@ struct UntrustedTextTests {
     }
 
     /// No control, bidi or separator characters, and at most `limit` bytes.
-    static func expectSafe(_ message: String, limit: Int = 400, sourceLocation: SourceLocation = #_sourceLocation) {
+    /// No control, bidi, invisible or separator characters, at most `limit` bytes, and (when given) the escaped
+    /// form of the hostile text is there: the message cites the value, safely.
+    static func expectSafe(
+        _ message: String,
+        limit: Int = 400,
+        citing escaped: String? = #"\u{1B}]0;pwned\u{7}"#,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let unsafe = message.unicodeScalars.filter {
-            $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || (0x202A...0x202E).contains($0.value)
-                || (0x2066...0x2069).contains($0.value) || $0.value == 0x2028 || $0.value == 0x2029
+            $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || (0x200B...0x200F).contains($0.value)
+                || (0x2028...0x202E).contains($0.value) || (0x2060...0x2069).contains($0.value) || $0.value == 0xFEFF
+                || $0.value == 0x061C || (0xE0000...0xE007F).contains($0.value)
+        }
+        if let escaped {
+            #expect(message.contains(escaped), "message does not cite the value: \(message.debugDescription)", sourceLocation: sourceLocation)
         }
         #expect(unsafe.isEmpty, "message has raw control characters: \(message.debugDescription)", sourceLocation: sourceLocation)
         #expect(message.utf8.count <= limit, "message is \(message.utf8.count) bytes", sourceLocation: sourceLocation)
@@ -28,6 +39,7 @@ struct UntrustedTextTests {
         #expect(UntrustedText.quoted("it's \\ here") == #"'it\'s \\ here'"#)
         #expect(UntrustedText.quoted("\u{202E}gnp.exe\u{2028}\u{85}") == #"'\u{202E}gnp.exe\u{2028}\u{85}'"#)
         #expect(UntrustedText.quoted("é漢字🦔") == "'é漢字🦔'")
+        #expect(UntrustedText.quoted("k1\u{200B}\u{2060}\u{061C}\u{E0041}") == #"'k1\u{200B}\u{2060}\u{61C}\u{E0041}'"#)
         let long = String(repeating: "x", count: 1000)
         #expect(UntrustedText.quoted(long) == "'" + String(repeating: "x", count: 64) + "…(936 more bytes)'")
         #expect(UntrustedText.quoted(String(repeating: "🦔", count: 70), limit: 3) == "'🦔🦔🦔…(268 more bytes)'")
@@ -45,7 +57,7 @@ struct UntrustedTextTests {
         let error = expectError(JOSEError.unknownKeyID(kid), mentioning: [#"kid 'evil\u{A}2026-11-26"#, "more bytes)"]) {
             try keySet.verify(token, policy: ValidationPolicy(), now: testNow)
         }
-        if let error { Self.expectSafe(error.description) }
+        if let error { Self.expectSafe(error.description, citing: #"kid 'evil\u{A}2026-11-26 INFO"#) }
     }
 
     @Test("alg, crit, typ, iss and aud values are escaped in their errors")
@@ -80,7 +92,7 @@ struct UntrustedTextTests {
             try verifier.verify(aud, policy: ValidationPolicy(audiences: ["api"]), now: testNow)
         }
         if let audError {
-            Self.expectSafe(audError.description, limit: 600)
+            Self.expectSafe(audError.description, limit: 600, citing: #"'0\u{1B}]0;x\u{7}\u{D}\u{A}\u{202E}'"#)
             #expect(audError.description.contains("and 12 more"))
         }
     }

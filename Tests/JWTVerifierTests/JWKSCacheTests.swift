@@ -354,7 +354,7 @@ struct JWKSCacheTests {
             #expect(try await cache.key(for: try Fixture.header(kid: good.keyID), now: t0).keyID == good.keyID)
             let skipped = logs.entries.filter { "\($0.message)" == "JWKS member skipped" }
             #expect(skipped.count == 3)
-            #expect(skipped.map { $0.metadata["jwt.kid"] } == [.string("secret"), .string("odd-curve"), .string("(none)")])
+            #expect(skipped.map { $0.metadata["jwt.kid"] } == [.string("'secret'"), .string("'odd-curve'"), .string("(none)")])
             #expect(skipped.allSatisfy { $0.metadata["jwks.reason"] != nil && $0.metadata["jwks.url"] == .string(server.url("/jwks")) })
 
             // Not one usable key: a failed fetch, not an empty set.

@@ -57,7 +57,7 @@ struct TokenVerifyRemoteTests {
         try await Self.withServer(serving: "<html>not json</html>") { port in
             let notJSON = await TokenCommandTests.verify([token, "--jwks-url", "http://127.0.0.1:\(port)/jwks.json"])
             #expect(notJSON.exitCode == 1)
-            #expect(notJSON.error?.contains("JWKS") == true, "\(notJSON.error ?? "")")
+            #expect(notJSON.error?.contains("invalid JWKS: not valid JSON") == true, "\(notJSON.error ?? "")")
             let moved = await TokenCommandTests.verify([token, "--jwks-url", "http://127.0.0.1:\(port)/moved"])
             #expect(moved.exitCode == 1)
             #expect(moved.error?.contains("redirect") == true, "\(moved.error ?? "")")
@@ -65,7 +65,7 @@ struct TokenVerifyRemoteTests {
         try await Self.withServer(serving: "{}", status: .internalServerError) { port in
             let failed = await TokenCommandTests.verify([token, "--jwks-url", "http://127.0.0.1:\(port)/jwks.json"])
             #expect(failed.exitCode == 1)
-            #expect(failed.error?.contains("500") == true, "\(failed.error ?? "")")
+            #expect(failed.error?.contains("answered HTTP 500") == true, "\(failed.error ?? "")")
         }
     }
 

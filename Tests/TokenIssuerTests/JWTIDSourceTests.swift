@@ -42,13 +42,26 @@ struct JWTIDSourceTests {
         #expect(calls.withLock { $0 } == 2)
     }
 
-    @Test("the system source fills odd sizes completely")
+    @Test("the system source fills every byte, whatever the size")
     func systemFill() {
-        for size in [1, 7, 8, 9, 4096, 70_000] {
-            var bytes = [UInt8](repeating: 0, count: size)
-            bytes.withUnsafeMutableBytes { JWTIDSource.systemRandom($0) }
-            if size >= 4096 { #expect(Set(bytes).count == 256, "size \(size)") }
-            if size >= 8 { #expect(bytes.contains { $0 != 0 }, "size \(size)") }
+        for size in [1, 7, 8, 9, 4095, 4096, 70_000] {
+            // A byte left alone keeps its initial value in both buffers; a filled one matches it by chance (1/256
+            // each), so over 16 trials an untouched position shows 16 times, a filled one almost never.
+            var untouched = [Int](repeating: 0, count: size)
+            for _ in 0..<16 {
+                var zeros = [UInt8](repeating: 0x00, count: size)
+                var ones = [UInt8](repeating: 0xFF, count: size)
+                zeros.withUnsafeMutableBytes { JWTIDSource.systemRandom($0) }
+                ones.withUnsafeMutableBytes { JWTIDSource.systemRandom($0) }
+                for index in 0..<size where zeros[index] == 0x00 && ones[index] == 0xFF { untouched[index] += 1 }
+            }
+            let unfilled = untouched.indices.filter { untouched[$0] >= 4 }
+            #expect(unfilled.isEmpty, "size \(size): bytes left unfilled at \(unfilled.prefix(5))")
+            if size >= 4096 {
+                var bytes = [UInt8](repeating: 0, count: size)
+                bytes.withUnsafeMutableBytes { JWTIDSource.systemRandom($0) }
+                #expect(Set(bytes).count == 256, "size \(size)")
+            }
         }
     }
 

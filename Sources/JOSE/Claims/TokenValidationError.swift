@@ -25,11 +25,11 @@ public enum TokenValidationError: Error, Sendable, Hashable, CustomStringConvert
         case .invalidClaim(let name, let reason):
             "claim \(UntrustedText.quoted(name)) \(reason)"
         case .issuerMismatch(let expected, let actual):
-            "issuer \(UntrustedText.quoted(actual)) is not accepted (expected \(expected.map { UntrustedText.quoted($0) }.joined(separator: " or ")))"
+            "issuer \(UntrustedText.quoted(actual, limit: 200)) is not accepted (expected \(expected.map { "'\($0)'" }.joined(separator: " or ")))"
         case .audienceMismatch(let expected, let actual):
-            "audience \(actual.isEmpty ? "(none)" : actual.prefix(8).map { UntrustedText.quoted($0) }.joined(separator: ", "))\(actual.count > 8 ? " and \(actual.count - 8) more" : "") does not include \(expected.map { UntrustedText.quoted($0) }.joined(separator: " or "))"
+            "audience \(actual.isEmpty ? "(none)" : actual.prefix(8).map { UntrustedText.quoted($0, limit: 200) }.joined(separator: ", "))\(actual.count > 8 ? " and \(actual.count - 8) more" : "") does not include \(expected.map { "'\($0)'" }.joined(separator: " or "))"
         case .typeMismatch(let expected, let actual):
-            "typ is \(actual.map { UntrustedText.quoted($0) } ?? "absent"); expected \(UntrustedText.quoted(expected))"
+            "typ is \(actual.map { UntrustedText.quoted($0) } ?? "absent"); expected '\(expected)'"
         }
     }
 }

@@ -217,7 +217,7 @@ public actor JWKSCache {
             throw VerifierError.keyNotFound(kid: header.keyID, algorithm: header.algorithm, url: url, suppressedFor: remaining)
         } else {
             metrics.unknownKeyID(refetched: true)
-            logger.info("Key not in JWKS; refetching", metadata: ["jwt.kid": .string(header.keyID ?? "(none)")])
+            logger.info("Key not in JWKS; refetching", metadata: ["jwt.kid": .string(header.keyID.map { UntrustedText.quoted($0) } ?? "(none)")])
             outcome = await startFetch(now: now).value
         }
         if let refreshed = current, let key = try Self.lookup(header, in: refreshed.keySet) {
@@ -371,9 +371,9 @@ public actor JWKSCache {
                 logger.warning(
                     "JWKS member skipped",
                     metadata: [
-                        "jwt.kid": .string(skipped.keyID.map { UntrustedText.escaped($0) } ?? "(none)"),
+                        "jwt.kid": .string(skipped.keyID.map { UntrustedText.quoted($0) } ?? "(none)"),
                         "jwks.index": .stringConvertible(skipped.index),
-                        "jwks.reason": .string(UntrustedText.escaped(skipped.reason, limit: 300)),
+                        "jwks.reason": .string(String(skipped.reason.prefix(300))),  // already quotes what it cites
                     ]
                 )
             }
@@ -409,10 +409,15 @@ public actor JWKSCache {
         }
     }
 
+    /// Key IDs for a log line: escaped (they come from the JWKS host), comma-separated.
+    private static func kidList(_ ids: Set<String>) -> String {
+        ids.sorted().map { UntrustedText.escaped($0) }.joined(separator: ",")
+    }
+
     private func logChange(from previous: JWSKeySet?, to next: JWSKeySet) {
         let newIDs = Set(next.keyIDs)
         guard let previous else {
-            logger.info("JWKS loaded", metadata: ["jwks.kids": .string(newIDs.sorted().joined(separator: ","))])
+            logger.info("JWKS loaded", metadata: ["jwks.kids": .string(Self.kidList(newIDs))])
             return
         }
         let oldIDs = Set(previous.keyIDs)
@@ -420,8 +425,8 @@ public actor JWKSCache {
         logger.notice(
             "JWKS keys rotated",
             metadata: [
-                "jwks.added": .string(newIDs.subtracting(oldIDs).sorted().joined(separator: ",")),
-                "jwks.removed": .string(oldIDs.subtracting(newIDs).sorted().joined(separator: ",")),
+                "jwks.added": .string(Self.kidList(newIDs.subtracting(oldIDs))),
+                "jwks.removed": .string(Self.kidList(oldIDs.subtracting(newIDs))),
             ]
         )
     }

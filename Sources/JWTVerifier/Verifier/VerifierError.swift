@@ -30,7 +30,7 @@ public enum VerifierError: Error, Sendable, Hashable, CustomStringConvertible {
         case .missingIssuer(let configured):
             "token has no 'iss' claim; it must name one of the configured issuers (\(Self.list(configured)))"
         case .unknownIssuer(let issuer, let configured):
-            "issuer \(UntrustedText.quoted(issuer)) is not configured (configured: \(Self.list(configured)))"
+            "issuer \(UntrustedText.quoted(issuer, limit: 200)) is not configured (configured: \(Self.list(configured)))"
         case .keyNotFound(let kid, let algorithm, let url, let suppressedFor):
             "\(Self.key(kid, algorithm)) not in JWKS from \(url); refetch suppressed for \(suppressedFor) s"
         case .keyNotFoundRefetchFailed(let kid, let algorithm, let url, let cause):
@@ -44,7 +44,7 @@ public enum VerifierError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func list(_ values: [String]) -> String {
-        values.isEmpty ? "none" : values.map { UntrustedText.quoted($0) }.joined(separator: ", ")
+        values.isEmpty ? "none" : values.map { "'\($0)'" }.joined(separator: ", ")
     }
 
     private static func key(_ kid: String?, _ algorithm: JWSAlgorithm) -> String {
