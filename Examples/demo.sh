@@ -263,9 +263,13 @@ checks=$((checks + 1))
 printf '    ok   %-58s\n' "the token is HS256"
 expect 200 "GET /pangolins as Cthon98 (HS256)" "$hs_pangolins/pangolins" -H "Authorization: Bearer $hs_cthon"
 expect 401 "GET /pangolins with a tampered HS256 token" "$hs_pangolins/pangolins" -H "Authorization: Bearer ${hs_cthon%?????}AAAAA"
-expect 401 "GET /pangolins with serverless-auth's token (same secret, no iss)" "$hs_pangolins/pangolins" \
+expect 401 "GET /pangolins with serverless-auth's token (same secret)" "$hs_pangolins/pangolins" \
     -H "Authorization: Bearer $documented_cthon"
-expect_header WWW-Authenticate 'error_description="token has no issuer"'
+# The same secret, typ and audience, but another issuer: refused for its iss alone.
+forged="$(JWT_SECRET="$secret" "$bin/jot" token sign --secret-env JWT_SECRET --header '{"typ":"at+jwt"}' --expires-in 300 \
+    --claims '{"iss":"https://other-issuer.example","sub":"Cthon98","aud":"pangolin-service","scope":"pangolins"}')"
+expect 401 "GET /pangolins with the same secret but another iss" "$hs_pangolins/pangolins" -H "Authorization: Bearer $forged"
+expect_header WWW-Authenticate 'error_description="issuer not accepted"'
 expect 401 "GET /pangolins with an ES256 token of the other issuer" "$hs_pangolins/pangolins" -H "Authorization: Bearer $cthon"
 
 failed=0
