@@ -204,5 +204,6 @@ echo
 echo "Service log, notices and warnings:"
 echo
 echo '```'
-grep -E "notice|warning|error" "$work/service.log" | sed -E 's/^[0-9T:+-]+ //' | cut -c1-220 | sort | uniq -c | sort -rn | head -10
+grep -E "notice|warning|error" "$work/service.log" | sed -E "s/^[0-9T:+-]+ //; s/hb\.request\.id=[^ ]+ //; s/kid '[^']*'/kid '…'/g" \
+  | cut -c1-260 | sort | uniq -c | sort -rn | head -10
 echo '```'
