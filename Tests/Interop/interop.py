@@ -2,8 +2,8 @@
 """Interoperability harness: the `jot` CLI against independent JOSE libraries.
 
 Checks, for HS256, RS256, PS256, ES256 and EdDSA, that
-  * tokens signed by PyJWT and jwcrypto verify with `jot token verify` (PEM key, JWK, JWKS, secret in an env var),
-    and tampered ones are rejected;
+  * tokens signed by PyJWT and jwcrypto verify with `jot token verify` (PEM key, JWK, JWKS file, a JWKS served by
+    Python's http.server through `--jwks-url`, secret in an env var), and tampered ones are rejected;
   * keys made by `jot jwk generate`, JWKs printed by `jot jwk public` and tokens made by `jot token sign` are
     accepted by PyJWT and jwcrypto (and joserfc when it is installed), the JWK `kid` being the RFC 7638 thumbprint;
   * hand-built hostile tokens (`alg: none`, duplicate member names, a DER-encoded ES256 signature, an RSA public
@@ -19,12 +19,15 @@ Run (from the repository root):
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import hmac
+import http.server
 import json
 import os
 import secrets
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -169,6 +172,19 @@ class Harness(CheckHarness):
         self.timeout = timeout
         self.workdir = workdir
         self.secret = secret
+        self.base_url = ""  # set by serve_workdir: the work directory over HTTP on loopback
+
+    def serve_workdir(self) -> http.server.ThreadingHTTPServer:
+        """Serves the work directory on a free loopback port (a third-party JWKS host for --jwks-url)."""
+
+        class QuietHandler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(self.workdir)))
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        return server
 
     # -- jot ---------------------------------------------------------------------------------------------------
 
@@ -254,6 +270,7 @@ def python_to_jot(h: Harness, alg: str) -> None:
             "--jwk": ["--jwk", str(work / "public.jwk")],
             "--jwks": ["--jwks", str(work / "jwks.json")],
             "--jwks (2 keys, pick by kid)": ["--jwks", str(work / "jwks2.json")],
+            "--jwks-url (Python http.server, 2 keys)": ["--jwks-url", f"{h.base_url}/py-{alg}/jwks2.json"],
         }
 
     signed: dict[str, tuple[str, dict]] = {}
@@ -569,6 +586,7 @@ def main() -> int:
     with temporary_workdir("jot-interop-", args.keep) as workdir:
         # The env var holds the raw secret string (>= 32 bytes, RFC 7518 §3.2).
         h = Harness(resolve_jot(args.jot), args.timeout, workdir, "interop-secret-" + secrets.token_hex(24))
+        server = h.serve_workdir()
         if h.check("jot --help", lambda: h.expect_ok(h.jot("--help"), "jot --help")):
             for alg in algs:
                 python_to_jot(h, alg)
@@ -577,6 +595,7 @@ def main() -> int:
                 else:
                     jot_to_python_asymmetric(h, alg)
             hostile_tokens(h)
+        server.shutdown()
     return h.summary()
 
 
