@@ -130,7 +130,7 @@ struct JSONTests {
         func object(_ names: [String]) -> String { "{" + names.enumerated().map { "\"\($0.element)\":\($0.offset)" }.joined(separator: ",") + "}" }
         let unique = (0..<40).map { "k\($0)" }
 
-        expectError(JSONError.duplicateMember("a"), mentioning: ["duplicate member name \"a\""]) { try Self.parse(#"{"a":1,"a":2}"#) }
+        expectError(JSONError.duplicateMember("a"), mentioning: ["duplicate member name 'a'"]) { try Self.parse(#"{"a":1,"a":2}"#) }
         // The reader switches from a linear scan to a set at 16 members: check around and beyond that point.
         for count in [14, 15, 16, 17, 30] {
             expectError(JSONError.duplicateMember("k3")) { try Self.parse(object(Array(unique.prefix(count)) + ["k3"])) }

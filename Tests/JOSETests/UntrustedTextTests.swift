@@ -40,6 +40,8 @@ struct UntrustedTextTests {
         #expect(UntrustedText.quoted("\u{202E}gnp.exe\u{2028}\u{85}") == #"'\u{202E}gnp.exe\u{2028}\u{85}'"#)
         #expect(UntrustedText.quoted("é漢字🦔") == "'é漢字🦔'")
         #expect(UntrustedText.quoted("k1\u{200B}\u{2060}\u{061C}\u{E0041}") == #"'k1\u{200B}\u{2060}\u{61C}\u{E0041}'"#)
+        // Invisible by property, not by list: soft hyphen, Hangul filler, variation selector, no-break space, private use.
+        #expect(UntrustedText.quoted("a\u{AD}b\u{3164}c\u{FE0F}d\u{A0}e\u{E000}") == #"'a\u{AD}b\u{3164}c\u{FE0F}d\u{A0}e\u{E000}'"#)
         let long = String(repeating: "x", count: 1000)
         #expect(UntrustedText.quoted(long) == "'" + String(repeating: "x", count: 64) + "…(936 more bytes)'")
         #expect(UntrustedText.quoted(String(repeating: "🦔", count: 70), limit: 3) == "'🦔🦔🦔…(268 more bytes)'")

@@ -306,8 +306,8 @@ struct JWKSCacheTests {
                 try await cache.key(for: try Fixture.header(kid: old.keyID), now: t0.addingTimeInterval(62))
             }
             let rotation = try #require(logs.entries.first { "\($0.message)" == "JWKS keys rotated" })
-            #expect(rotation.metadata["jwks.added"] == .string(new.keyID!))
-            #expect(rotation.metadata["jwks.removed"] == .string(old.keyID!))
+            #expect(rotation.metadata["jwks.added"] == .string("'\(new.keyID!)'"))
+            #expect(rotation.metadata["jwks.removed"] == .string("'\(old.keyID!)'"))
             #expect(metrics.counterTotal(label: "jwks_fetch_total", dimensions: [("result", "error")]) == 0)
             #expect(metrics.counterTotal(label: "jwks_fetch_total", dimensions: [("result", "updated")]) == 2)
             #expect(await cache.status.failingSince == nil)

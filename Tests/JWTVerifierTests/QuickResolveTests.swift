@@ -51,4 +51,39 @@ struct QuickResolveTests {
         #expect(cache.quickResolve(try Fixture.header(kid: new.keyID), now: t0.addingTimeInterval(32))?.key.keyID == new.keyID)
         #expect(await source.fetchCount == 2)
     }
+
+    @Test("a kid removed by a rotation stops answering from the quick path once the new set is in")
+    func removedKid() async throws {
+        let old = try Fixture.key()
+        let new = try Fixture.key()
+        let source = InMemoryJWKSSource(keys: [old.verificationKey.publicJWK!], maxAge: 100)
+        let cache = JWKSCache(source: source)
+        try await cache.prefetch(now: t0)
+        #expect(cache.quickResolve(try Fixture.header(kid: old.keyID), now: t0.addingTimeInterval(1)) != nil)
+        await source.publish(keys: [new.verificationKey.publicJWK!], maxAge: 100)  // old revoked at the issuer
+        _ = try await cache.resolve(try Fixture.header(kid: new.keyID), now: t0.addingTimeInterval(31))  // refetch
+        #expect(cache.quickResolve(try Fixture.header(kid: old.keyID), now: t0.addingTimeInterval(32)) == nil)
+        await #expect(throws: VerifierError.self) {
+            try await cache.resolve(try Fixture.header(kid: old.keyID), now: t0.addingTimeInterval(32))
+        }
+    }
+
+    @Test("a 304 refresh extends the quick window from the time of the refresh")
+    func notModifiedExtends() async throws {
+        let key = try Fixture.key()
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], etag: "e1", maxAge: 100)
+        let cache = JWKSCache(source: source)
+        let header = try Fixture.header(kid: key.keyID)
+        try await cache.prefetch(now: t0)
+        #expect(cache.quickResolve(header, now: t0.addingTimeInterval(85)) == nil)  // past 80 %: refresh due
+        _ = try await cache.resolve(header, now: t0.addingTimeInterval(85))  // answers, refreshes in the background
+        for _ in 0..<200 where await source.fetchCount < 2 { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(await source.fetchCount == 2)
+        // Refreshed (304) at 85 s: quiet until 85 + 80 s.
+        for _ in 0..<200 where cache.quickResolve(header, now: t0.addingTimeInterval(86)) == nil {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(cache.quickResolve(header, now: t0.addingTimeInterval(164)) != nil)
+        #expect(cache.quickResolve(header, now: t0.addingTimeInterval(165)) == nil)
+    }
 }

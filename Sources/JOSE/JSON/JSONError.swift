@@ -20,7 +20,7 @@ public enum JSONError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidNumber(let offset): "invalid number at offset \(offset)"
         case .invalidString(let offset, let reason): "invalid string at offset \(offset): \(reason)"
         case .invalidUTF8(let offset): "invalid UTF-8 at offset \(offset)"
-        case .duplicateMember(let name): "duplicate member name \"\(name)\""
+        case .duplicateMember(let name): "duplicate member name \(UntrustedText.quoted(name))"
         case .tooDeep(let limit): "nested deeper than \(limit) levels"
         case .tooLarge(let size, let limit): "JSON text of \(size) bytes exceeds the limit of \(limit) bytes"
         case .tooManyMembers(let limit): "more than \(limit) members or elements in one object or array"

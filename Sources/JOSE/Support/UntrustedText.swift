@@ -1,10 +1,10 @@
 /// Quotes text that came from a token, a header or a key document before it goes into an error message or a log.
 ///
 /// Such text is attacker-chosen: without care it could forge log lines (`\n`), hide itself (`\u{202E}`, terminal
-/// escapes, zero-width and tag characters) or flood a log (a 7 KiB `kid`). The quoted form escapes backslashes,
-/// quotes, control characters (C0, DEL, C1), bidirectional controls, invisible formatting characters and
-/// line/paragraph separators as `\u{…}`, and cuts the text once its escaped
-/// form reaches `limit` characters, saying how many bytes were left out.
+/// escapes, zero-width and tag characters) or flood a log (a 7 KiB `kid`). The quoted form escapes backslashes and
+/// quotes, and writes as `\u{…}` every character that is not visibly itself: controls, format characters (bidi,
+/// zero-width, tags), separators other than the ASCII space, private-use, unassigned and default-ignorable ones.
+/// It cuts the text once its escaped form reaches `limit` characters, saying how many bytes were left out.
 package enum UntrustedText {
     /// Characters kept before the text is cut.
     package static let defaultLimit = 64
@@ -24,10 +24,8 @@ package enum UntrustedText {
             switch scalar.value {
             case 0x5C: piece = "\\\\"
             case 0x27: piece = "\\'"
-            case 0x00...0x1F, 0x7F...0x9F, 0x061C, 0x180E, 0x200B...0x200F, 0x2028...0x202E, 0x2060...0x2064, 0x2066...0x2069,
-                0xFEFF, 0xE0000...0xE007F:
-                piece = "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-            default: piece = String(scalar)
+            default:
+                piece = isShownAsIs(scalar) ? String(scalar) : "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
             }
             let pieceLength = piece.unicodeScalars.count
             guard length + pieceLength <= limit else {
@@ -38,5 +36,18 @@ package enum UntrustedText {
             keptBytes += scalar.utf8.count
         }
         return output
+    }
+
+    /// Printable and visible: not a control, format (bidi, zero-width, tags), separator, private-use, unassigned or
+    /// default-ignorable character (variation selectors, Hangul fillers, soft hyphen…), all of which are escaped.
+    private static func isShownAsIs(_ scalar: Unicode.Scalar) -> Bool {
+        if scalar.isASCII { return scalar.value >= 0x20 && scalar.value < 0x7F }
+        let properties = scalar.properties
+        switch properties.generalCategory {
+        case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator, .surrogate, .privateUse, .unassigned:
+            return false
+        default:
+            return !properties.isDefaultIgnorableCodePoint && !properties.isNoncharacterCodePoint
+        }
     }
 }

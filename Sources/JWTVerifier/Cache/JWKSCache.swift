@@ -409,9 +409,9 @@ public actor JWKSCache {
         }
     }
 
-    /// Key IDs for a log line: escaped (they come from the JWKS host), comma-separated.
+    /// Key IDs for a log line: quoted and escaped (they come from the JWKS host), comma-separated.
     private static func kidList(_ ids: Set<String>) -> String {
-        ids.sorted().map { UntrustedText.escaped($0) }.joined(separator: ",")
+        ids.sorted().map { UntrustedText.quoted($0) }.joined(separator: ",")
     }
 
     private func logChange(from previous: JWSKeySet?, to next: JWSKeySet) {
