@@ -58,7 +58,7 @@ public struct ResourceService {
         let keysDescription: String
         let cache: JWKSCache?
         if let secretEnv = options.secretEnv {
-            keySource = .keys(JWSKeySet([try Self.sharedSecretKey(environmentVariable: secretEnv)]))
+            keySource = .keys(JWSKeySet([try JWSVerificationKey(hmacSecret: SharedSecret.bytes(from: secretEnv), algorithm: .HS256)]))
             keysDescription = "HS256 secret from $\(secretEnv)"
             cache = nil
         } else {
@@ -148,17 +148,5 @@ public struct ResourceService {
         }
         logger.info("JWKS found through discovery", metadata: ["jwks.url": .string(jwksURL)])
         return jwksURL
-    }
-
-    /// The HS256 key for `--secret-env NAME`: the variable's UTF-8 bytes, at least 32 of them (RFC 7518 §3.2).
-    static func sharedSecretKey(environmentVariable name: String) throws -> JWSVerificationKey {
-        guard let secret = ProcessInfo.processInfo.environment[name], !secret.isEmpty else {
-            throw ExampleError.invalidOption("--secret-env \(name): the environment variable \(name) is not set or empty")
-        }
-        do {
-            return try JWSSigningKey(hmacSecret: Array(secret.utf8), algorithm: .HS256).verificationKey
-        } catch {
-            throw ExampleError.invalidOption("--secret-env \(name): \(error); use the issuer's JWT_SECRET (at least 32 bytes)")
-        }
     }
 }

@@ -40,7 +40,7 @@ struct ServerlessAuth: AsyncParsableCommand {
     func run() async throws {
         try ExampleLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "serverless-auth")
-        let secret = try Self.secret(from: ProcessInfo.processInfo.environment)
+        let secret = try SharedSecret.bytes(from: "JWT_SECRET")
         let signingKey = try JWSSigningKey(hmacSecret: secret, algorithm: .HS256)
         let authorizer = try TokenAuthorizer(secret: secret, cache: try AuthorizerPolicyCache(ttl: cacheTTL))
         let users = try InMemoryUserStore(bcryptCost: bcryptCost)
@@ -80,19 +80,5 @@ struct ServerlessAuth: AsyncParsableCommand {
             logger: logger
         )
         try await app.runService()
-    }
-
-    /// `JWT_SECRET` as bytes; refused when missing or shorter than HS256's 32 bytes (RFC 7518 §3.2).
-    static func secret(from environment: [String: String]) throws(ExampleError) -> [UInt8] {
-        guard let text = environment["JWT_SECRET"], !text.isEmpty else {
-            throw .invalidOption("JWT_SECRET is not set; export one of at least 32 bytes, e.g. JWT_SECRET=$(openssl rand -base64 48)")
-        }
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 32 else {
-            throw .invalidOption(
-                "JWT_SECRET is \(bytes.count) bytes; HS256 needs at least 32 (RFC 7518 §3.2): JWT_SECRET=$(openssl rand -base64 48)"
-            )
-        }
-        return bytes
     }
 }
