@@ -221,7 +221,7 @@ struct TokenAuthorizerTests {
         )
     }
 
-    @Test("The cache is bounded: when full, expired entries go first, then the oldest")
+    @Test("The cache is bounded: when full, expired or unused entries go first, oldest first")
     func boundedSize() async throws {
         let cache = try AuthorizerPolicyCache(ttl: 300, maxEntries: 2)
         let authorizer = try Self.authorizer(cache: cache)

@@ -13,7 +13,8 @@ public import Foundation
 ///   policy cached for one resource never answers for another.
 /// - An entry never outlives the token: it expires at the earlier of `now + ttl` and the token's `exp`.
 ///
-/// Bounded in entries: when full, expired entries are dropped, then the oldest. Time is passed in, never read.
+/// Bounded in entries: when full, an expired or unused entry makes room, oldest first (``ExpiringStore``'s second
+/// chance). Time is passed in, never read.
 public actor AuthorizerPolicyCache {
     public static let defaultTTL = 300
     public static let maximumTTL = 3600
@@ -23,25 +24,16 @@ public actor AuthorizerPolicyCache {
         let resource: String
     }
 
-    struct Entry: Sendable {
-        let response: AuthorizerResponse
-        let expiresAt: Date
-    }
-
     /// Seconds a policy is reused; 0 means never.
     public nonisolated let ttl: Int
     public nonisolated let maxEntries: Int
-    private var entries: [Key: Entry] = [:]
-    /// Insertion order, for eviction; may hold keys already removed (skipped when met).
-    private var order: [Key] = []
-    private var head = 0
-    public private(set) var hits = 0
-    public private(set) var misses = 0
+    private var entries: ExpiringStore<Key, AuthorizerResponse>
 
     /// A cache with the documented default TTL of 300 s and room for 10 000 policies.
     public init() {
         self.ttl = Self.defaultTTL
         self.maxEntries = 10_000
+        self.entries = ExpiringStore(maxEntries: maxEntries)
     }
 
     /// - Parameters:
@@ -53,24 +45,16 @@ public actor AuthorizerPolicyCache {
         guard maxEntries >= 1 else { throw .invalidCacheSize(maxEntries) }
         self.ttl = ttl
         self.maxEntries = maxEntries
+        self.entries = ExpiringStore(maxEntries: maxEntries)
     }
 
     public var count: Int { entries.count }
+    public var hits: Int { entries.hits }
+    public var misses: Int { entries.misses }
 
     /// The policy cached for this token and resource, if still fresh at `now`.
     public func policy(token: String, resource: String, now: Date) -> AuthorizerResponse? {
-        let key = Key(token: token, resource: resource)
-        guard let entry = entries[key] else {
-            misses += 1
-            return nil
-        }
-        guard now < entry.expiresAt else {
-            entries[key] = nil
-            misses += 1
-            return nil
-        }
-        hits += 1
-        return entry.response
+        entries.value(for: Key(token: token, resource: resource), now: now)
     }
 
     /// Keeps `response` for this token and resource until the earlier of `now + ttl` and `tokenExpiresAt`.
@@ -78,38 +62,9 @@ public actor AuthorizerPolicyCache {
         guard ttl > 0 else { return }
         var expiresAt = now.addingTimeInterval(TimeInterval(ttl))
         if let tokenExpiresAt, tokenExpiresAt < expiresAt { expiresAt = tokenExpiresAt }
-        guard now < expiresAt else { return }
-        let key = Key(token: token, resource: resource)
-        if entries[key] == nil {
-            if entries.count >= maxEntries { makeRoom(now: now) }
-            order.append(key)
-        }
-        entries[key] = Entry(response: response, expiresAt: expiresAt)
-        compact()
+        entries.insert(response, for: Key(token: token, resource: resource), expiresAt: expiresAt, now: now)
     }
 
     /// Drops every policy (for example after the signing secret changed).
-    public func removeAll() {
-        entries.removeAll()
-        order.removeAll()
-        head = 0
-    }
-
-    /// Drops expired entries, then the oldest, until one more fits.
-    private func makeRoom(now: Date) {
-        entries = entries.filter { now < $0.value.expiresAt }
-        while entries.count >= maxEntries, head < order.count {
-            entries[order[head]] = nil
-            head += 1
-        }
-        compact()
-    }
-
-    /// Keeps `order` proportional to the live entries (keys expired through lookups stay in it until here).
-    private func compact() {
-        guard order.count - head > 2 * entries.count + 64 || head > 1024 else { return }
-        var seen = Set<Key>()
-        order = order[head...].filter { entries[$0] != nil && seen.insert($0).inserted }
-        head = 0
-    }
+    public func removeAll() { entries.removeAll() }
 }

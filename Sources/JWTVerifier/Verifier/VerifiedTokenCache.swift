@@ -28,105 +28,33 @@ public final class VerifiedTokenCache: Sendable {
     struct Entry: Sendable {
         let token: VerifiedToken
         let generation: Int
-        let expiresAt: Date
-        var referenced: Bool
     }
 
     public let configuration: Configuration
-    private let state = Mutex(State())
+    private let store: Mutex<ExpiringStore<String, Entry>>
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        self.store = Mutex(ExpiringStore(maxEntries: configuration.maxEntries))
     }
 
     /// Entries held now.
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { store.withLock { $0.count } }
     /// Lookups answered from the cache.
-    public var hits: Int { state.withLock { $0.hits } }
+    public var hits: Int { store.withLock { $0.hits } }
     /// Lookups that were not (absent or expired).
-    public var misses: Int { state.withLock { $0.misses } }
+    public var misses: Int { store.withLock { $0.misses } }
 
     func lookup(_ token: String, now: Date) -> Entry? {
-        state.withLock { $0.lookup(token, now: now) }
+        store.withLock { $0.value(for: token, now: now) }
     }
 
+    /// Keeps the verification until the earlier of `now + ttl` and the token's `exp`.
     func insert(_ token: String, verified: VerifiedToken, generation: Int, now: Date) {
-        state.withLock { $0.insert(token, verified: verified, generation: generation, now: now, configuration: configuration) }
+        var expiresAt = now.addingTimeInterval(configuration.ttl)
+        if let exp = verified.claims.expirationDate, exp < expiresAt { expiresAt = exp }
+        store.withLock { $0.insert(Entry(token: verified, generation: generation), for: token, expiresAt: expiresAt, now: now) }
     }
 
-    func remove(_ token: String) { state.withLock { $0.entries[token] = nil } }
-}
-
-extension VerifiedTokenCache {
-    /// The entries and counters, guarded by the cache's lock.
-    struct State {
-        var entries: [String: Entry] = [:]
-        /// Insertion order for eviction; may hold keys already removed (skipped when met).
-        var ring: [String] = []
-        var head = 0
-        var hits = 0
-        var misses = 0
-
-        mutating func lookup(_ token: String, now: Date) -> Entry? {
-            guard var entry = entries[token] else {
-                misses += 1
-                return nil
-            }
-            guard now < entry.expiresAt else {
-                entries[token] = nil
-                misses += 1
-                return nil
-            }
-            if !entry.referenced {
-                entry.referenced = true
-                entries[token] = entry
-            }
-            hits += 1
-            return entry
-        }
-
-        mutating func insert(_ token: String, verified: VerifiedToken, generation: Int, now: Date, configuration: Configuration) {
-            var expiresAt = now.addingTimeInterval(configuration.ttl)
-            if let exp = verified.claims.expirationDate, exp < expiresAt { expiresAt = exp }
-            guard now < expiresAt else { return }
-            if entries[token] == nil {
-                while entries.count >= configuration.maxEntries { evictOne(now: now) }
-                ring.append(token)
-            }
-            entries[token] = Entry(token: verified, generation: generation, expiresAt: expiresAt, referenced: false)
-            compactIfNeeded()
-        }
-
-        /// Second chance: an entry hit since it was last passed over is moved to the back instead of evicted.
-        private mutating func evictOne(now: Date) {
-            while head < ring.count {
-                let token = ring[head]
-                head += 1
-                guard var entry = entries[token] else { continue }
-                if entry.referenced, now < entry.expiresAt {
-                    entry.referenced = false
-                    entries[token] = entry
-                    ring.append(token)
-                    continue
-                }
-                entries[token] = nil
-                return
-            }
-            // The ring only lacks keys when entries were replaced; fall back to any entry.
-            if let any = entries.keys.first { entries[any] = nil }
-        }
-
-        /// Keeps the ring proportional to the live entries.
-        private mutating func compactIfNeeded() {
-            if head > 1024, head * 2 > ring.count {
-                ring.removeFirst(head)
-                head = 0
-            }
-            if ring.count - head > 2 * entries.count + 1024 {
-                var seen = Set<String>()
-                ring = ring[head...].filter { entries[$0] != nil && seen.insert($0).inserted }
-                head = 0
-            }
-        }
-    }
+    func remove(_ token: String) { store.withLock { $0.remove(token) } }
 }
