@@ -75,6 +75,7 @@ struct TokenVerifyRemoteTests {
         let insecure = await TokenCommandTests.verify([token, "--jwks-url", "http://jwks.invalid/keys.json"])
         #expect(insecure.exitCode == 1)
         #expect(insecure.error?.contains("not https") == true, "\(insecure.error ?? "")")
+        #expect(insecure.error?.contains("--allow-insecure-http") == true)
         let both = await TokenCommandTests.verify([token, "--jwks-url", "https://jwks.invalid/k", "--jwks", "/tmp/x"])
         #expect(both.exitCode == 64)
         let stray = await TokenCommandTests.verify([token, "--jwks", "/tmp/x", "--allow-insecure-http"])

@@ -21,6 +21,11 @@ enum RemoteJWKS {
             case .notModified:
                 result = .failure(.keyProblem("\(url) answered 304 Not Modified to a request without If-None-Match"))
             }
+        } catch JWKSFetchError.insecureURL(let url) {
+            // The library's message names its option; here the fix is a flag.
+            result = .failure(
+                .keyProblem("\(url) is not https: keys are fetched over https (or http on loopback); pass --allow-insecure-http for a test network")
+            )
         } catch {
             result = .failure(.keyProblem("cannot fetch the JWKS: \(error)"))
         }
