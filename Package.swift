@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "JOSE", targets: ["JOSE"]),
         .library(name: "KeyStore", targets: ["KeyStore"]),
         .library(name: "TokenIssuer", targets: ["TokenIssuer"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "JWTVerifier", targets: ["JWTVerifier"]),
         .library(name: "HummingbirdJWT", targets: ["HummingbirdJWT"]),
         .executable(name: "jot", targets: ["jot"]),
@@ -31,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -64,6 +67,18 @@ let package = Package(
             swiftSettings: settings
         ),
         .target(
+            name: "PostgresStore",
+            dependencies: [
+                "JOSE", "KeyStore", "TokenIssuer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
             name: "JWTVerifier",
             dependencies: [
                 "JOSE",
@@ -87,8 +102,9 @@ let package = Package(
         .target(
             name: "JotCLI",
             dependencies: [
-                "JOSE", "KeyStore", "TokenIssuer", "JWTVerifier",
+                "JOSE", "KeyStore", "TokenIssuer", "JWTVerifier", "PostgresStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -156,7 +172,15 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "JOSE"], swiftSettings: settings),
+        .testTarget(
+            name: "KeyStoreTests",
+            dependencies: [
+                "KeyStore", "JOSE", "PostgresStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: settings
+        ),
         .testTarget(
             name: "JOSETests",
             dependencies: [

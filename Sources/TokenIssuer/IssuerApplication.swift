@@ -1,6 +1,6 @@
 public import Hummingbird
 public import Logging
-import ServiceLifecycle
+public import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -29,8 +29,8 @@ public enum IssuerApplication {
         return router
     }
 
-    /// The whole application: routes plus the key reloader service (poll + SIGHUP), graceful shutdown on
-    /// SIGTERM/SIGINT through `runService()`.
+    /// The whole application: routes plus the key reloader service (poll + SIGHUP) and `services` (automatic
+    /// rotation, a database's change listener), graceful shutdown on SIGTERM/SIGINT through `runService()`.
     public static func build(
         configuration: IssuerConfiguration,
         keySource: any KeyRingSource,
@@ -39,6 +39,8 @@ public enum IssuerApplication {
         metrics: IssuerMetrics = IssuerMetrics(),
         reloadInterval: Duration = .seconds(1),
         trapSIGHUP: Bool = true,
+        reload: ReloadTrigger = ReloadTrigger(),
+        services: [any Service] = [],
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -48,6 +50,7 @@ public enum IssuerApplication {
             holder: keys,
             interval: reloadInterval,
             trapSIGHUP: trapSIGHUP,
+            trigger: reload,
             logger: logger,
             onReload: { result in
                 if case .failure = result { metrics.keyReload(succeeded: false) }
@@ -60,7 +63,7 @@ public enum IssuerApplication {
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: "jot"
             ),
-            services: [reloader],
+            services: [reloader] + services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

@@ -1,5 +1,6 @@
 import Hummingbird
 import JOSE
+import KeyStore
 import Logging
 import NIOCore
 
@@ -77,7 +78,16 @@ struct SessionsController: Sendable {
             metrics.loginFailed(reason: "bad_request")
             return failure(.badRequest, "'username' and 'password' are required")
         }
-        guard let user = try await users.authenticate(username: username, password: password) else {
+        let authenticated: UserRecord?
+        do {
+            authenticated = try await users.authenticate(username: username, password: password)
+        } catch let error as UserStoreError {
+            // The user store is unreachable (a database outage): say so within its deadline, never hang or 500.
+            metrics.loginFailed(reason: "store_unavailable")
+            context.logger.error("user store unavailable", metadata: ["error": .string(error.description)])
+            return failure(.serviceUnavailable, "the user database is unavailable; try again shortly")
+        }
+        guard let user = authenticated else {
             metrics.loginFailed(reason: "invalid_credentials")
             // The attempted username stays at debug level: people sometimes type a password into it.
             context.logger.debug("login failed", metadata: ["jot.username": .string(username)])

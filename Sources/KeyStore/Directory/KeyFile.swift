@@ -1,12 +1,12 @@
-import JOSE
+package import JOSE
 
 /// The contents of key files: PKCS#8 PEM for asymmetric keys, a private `oct` JWK for shared secrets.
-enum KeyFile {
+package enum KeyFile {
     /// Largest key file read (an RSA 4096 PKCS#8 PEM is about 3.3 KB).
     static let maximumBytes = 64 * 1024
 
     /// The file contents of a key. Secret material: written only with mode 0600.
-    static func encode(_ key: JWSSigningKey) -> [UInt8] {
+    package static func encode(_ key: JWSSigningKey) -> [UInt8] {
         if let pem = key.pkcs8PEMRepresentation {
             return Array((pem.hasSuffix("\n") ? pem : pem + "\n").utf8)
         }
@@ -20,7 +20,7 @@ enum KeyFile {
 
     /// Reads a key file for `record`, checking that it holds a key of the record's algorithm and, for asymmetric keys,
     /// that its RFC 7638 thumbprint is the record's `kid`.
-    static func decode(_ bytes: [UInt8], record: KeyRecord, path: String) throws(KeyStoreError) -> JWSSigningKey {
+    package static func decode(_ bytes: [UInt8], record: KeyRecord, path: String) throws(KeyStoreError) -> JWSSigningKey {
         if record.algorithm.isSymmetric {
             return try decodeSecret(bytes, record: record, path: path)
         }
@@ -60,5 +60,48 @@ enum KeyFile {
         } catch {
             throw .invalidKeyFile(keyID: record.keyID, path: path, reason: error.description)
         }
+    }
+}
+
+extension KeyFile {
+    static let sealedFormatName = "jot-sealed-key"
+
+    /// The file contents of `key`: plain (``encode(_:)``) without a sealer; with one, a JSON envelope
+    /// `{"format":"jot-sealed-key","kid","alg","sealedBy","sealed"}` whose `sealed` is the base64url AES-GCM box.
+    static func encode(_ key: JWSSigningKey, record: KeyRecord, sealer: KeySealer?) throws(KeyStoreError) -> [UInt8] {
+        let plain = encode(key)
+        guard let sealer else { return plain }
+        let sealed = try sealer.seal(plain, keyID: record.keyID, algorithm: record.algorithm)
+        let envelope: JSONObject = [
+            "format": .string(sealedFormatName),
+            "kid": .string(record.keyID),
+            "alg": .string(record.algorithm.rawValue),
+            "sealedBy": .string(sealer.identifier),
+            "sealed": .string(Base64URL.encode(sealed)),
+        ]
+        return JSONWriter.bytes(envelope) + Array("\n".utf8)
+    }
+
+    /// Reads the file of `record`: plain when `sealedBy` is `nil`, otherwise a sealed envelope opened with `sealer`.
+    static func decode(_ bytes: [UInt8], record: KeyRecord, path: String, sealedBy: String?, sealer: KeySealer?) throws(KeyStoreError) -> JWSSigningKey {
+        guard let sealedBy else { return try decode(bytes, record: record, path: path) }
+        let document: JSONValue
+        do {
+            document = try JSONReader(maxDepth: 2, maxBytes: maximumBytes).parse(bytes)
+        } catch {
+            throw .invalidKeyFile(keyID: record.keyID, path: path, reason: "not a sealed key: \(error)")
+        }
+        guard case .object(let envelope) = document, envelope["format"]?.stringValue == sealedFormatName,
+            let sealedText = envelope["sealed"]?.stringValue, let sealed = Base64URL.decode(sealedText),
+            let fileSealedBy = envelope["sealedBy"]?.stringValue
+        else {
+            throw .invalidKeyFile(keyID: record.keyID, path: path, reason: "not a \(sealedFormatName) envelope")
+        }
+        guard envelope["kid"]?.stringValue == record.keyID, envelope["alg"]?.stringValue == record.algorithm.rawValue else {
+            throw .invalidKeyFile(keyID: record.keyID, path: path, reason: "the envelope is for another kid or algorithm")
+        }
+        guard let sealer else { throw .keyEncryptionKeyRequired(location: path, sealedBy: sealedBy) }
+        let plain = try sealer.open(sealed, keyID: record.keyID, algorithm: record.algorithm, sealedBy: fileSealedBy, location: path)
+        return try decode(plain, record: record, path: path)
     }
 }
