@@ -230,3 +230,19 @@ let package = Package(
         .testTarget(name: "AuthorizerTests", dependencies: ["JWTVerifier", "JOSE"], swiftSettings: settings),
     ]
 )
+
+// Fuzz targets (Fuzz/README.md). Declared only when JOT_FUZZ is set: `scripts/fuzz` builds them with
+// `-sanitize=fuzzer,address` in its own scratch path (.build-fuzz), so `swift build` and `swift test` never see them.
+if Context.environment["JOT_FUZZ"] != nil {
+    package.targets += [
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["JOSE", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Fuzz/FuzzSupport",
+            swiftSettings: settings
+        ),
+        .executableTarget(name: "FuzzJSONReader", dependencies: ["JOSE", "FuzzSupport"], path: "Fuzz/FuzzJSONReader", swiftSettings: settings),
+        .executableTarget(name: "FuzzCompactJWS", dependencies: ["JOSE", "FuzzSupport"], path: "Fuzz/FuzzCompactJWS", swiftSettings: settings),
+        .executableTarget(name: "FuzzJWK", dependencies: ["JOSE", "FuzzSupport"], path: "Fuzz/FuzzJWK", swiftSettings: settings),
+    ]
+}
