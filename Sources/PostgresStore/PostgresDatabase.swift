@@ -19,7 +19,8 @@ public final class PostgresDatabase: Service, Sendable {
     /// `USER@HOST:PORT/DATABASE`.
     public var location: String { url.description }
 
-    public init(url: DatabaseURL, logger: Logger, operationTimeout: Duration = .seconds(5)) {
+    /// - Parameter schema: a PostgreSQL schema to use instead of `public` (tests give each case its own); it must exist.
+    public init(url: DatabaseURL, logger: Logger, operationTimeout: Duration = .seconds(5), schema: String? = nil) {
         var configuration = PostgresClient.Configuration(
             host: url.host,
             port: url.port,
@@ -31,6 +32,7 @@ public final class PostgresDatabase: Service, Sendable {
         configuration.options.connectTimeout = operationTimeout
         configuration.options.maximumConnections = 16
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(15))
+        if let schema { configuration.options.additionalStartupParameters = [("search_path", schema)] }
         self.url = url
         self.logger = logger
         self.operationTimeout = operationTimeout

@@ -1,14 +1,20 @@
 import PostgresNIO
 public import TokenIssuer
 
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
 /// The issuer's users in PostgreSQL (`jot_users`), shared by every replica: usernames compare byte for byte
 /// (`COLLATE "C"`), as in SQLite; only bcrypt hashes are stored.
 public typealias PostgresUserStore = PasswordUserStore<PostgresUserTable>
 
 extension PasswordUserStore where Table == PostgresUserTable {
     /// Users in `database` (its schema must be migrated).
-    public convenience init(database: PostgresDatabase, bcryptCost: Int = 12) throws {
-        try self.init(table: PostgresUserTable(database: database), bcryptCost: bcryptCost)
+    public convenience init(database: PostgresDatabase, bcryptCost: Int = 12, now: @escaping @Sendable () -> Date = { Date() }) throws {
+        try self.init(table: PostgresUserTable(database: database), bcryptCost: bcryptCost, now: now)
     }
 }
 

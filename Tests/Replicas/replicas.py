@@ -148,6 +148,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--rotations", type=int, default=5, help="forced rotations whose propagation is measured")
     parser.add_argument("--report", help="write the propagation figures (JSON) here")
+    parser.add_argument("--only-propagation", action="store_true", help="start the replicas, measure --rotations rotations, stop (benchmark)")
     args = parser.parse_args()
 
     database = os.environ.get("JOT_TEST_DATABASE_URL")
@@ -229,7 +230,15 @@ def run_scenario(cluster: Cluster, harness: CheckHarness, args) -> None:
     harness.check(f"jot keys rotate reaches all three replicas within 2 s ({args.rotations} rotations)", propagation)
     if args.report and "propagation" in state:
         times = state["propagation"]
-        Path(args.report).write_text(json.dumps({"rotations": len(times), "median_s": statistics.median(times), "max_s": max(times), "all_s": times}))
+        rss = {}
+        for name in replicas:
+            pid = cluster.processes[name].pid
+            status = Path(f"/proc/{pid}/status").read_text()
+            rss[name] = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))) / 1024
+        report = {"rotations": len(times), "median_s": statistics.median(times), "max_s": max(times), "all_s": times, "rss_mib": rss}
+        Path(args.report).write_text(json.dumps(report))
+    if args.only_propagation:
+        return
 
     def kill_under_load():
         stop = threading.Event()
