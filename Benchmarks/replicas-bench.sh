@@ -91,7 +91,7 @@ for p in "${pids[@]}"; do stop_pid "$p"; done
 pids=()
 
 echo
-"$root/.venv/bin/python" "$root/Tests/Replicas/replicas.py" --jot "$jot" --service "$root/.build-release/release/pangolin-service" \
+python3 "$root/Tests/Replicas/replicas.py" --jot "$jot" --service "$root/.build-release/release/pangolin-service" \
   --rotations "$rotations" --only-propagation --report "$work/propagation.json" >"$work/propagation.log" 2>&1 \
   || { cat "$work/propagation.log" >&2; exit 1; }
 python3 - "$work/propagation.json" <<'PY'

@@ -1,4 +1,5 @@
 import Foundation
+
 import JOSE
 import KeyStore
 import Testing
@@ -22,8 +23,8 @@ final class KeyDirectoryFixture: Sendable {
         try? FileManager.default.removeItem(atPath: parent)
     }
 
-    func store(faultInjection: KeyStore.FaultInjection? = nil) -> KeyStore {
-        KeyStore(directory: keysPath, faultInjection: faultInjection)
+    func store(sealer: KeySealer? = nil, faultInjection: KeyStore.FaultInjection? = nil) -> KeyStore {
+        KeyStore(directory: keysPath, sealer: sealer, faultInjection: faultInjection)
     }
 
     func path(_ name: String) -> String { keysPath + "/" + name }
@@ -38,6 +39,13 @@ final class KeyDirectoryFixture: Sendable {
     }
 
     func read(_ name: String) throws -> String { try String(contentsOfFile: path(name), encoding: .utf8) }
+
+    func bytes(_ name: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path(name)))) }
+
+    /// The file of `record` in this directory: `<kid>.pem` / `<kid>.oct.json`, or `<kid>.<kek>.sealed` when sealed.
+    func fileName(of record: KeyRecord, sealedBy: String?) -> String {
+        sealedBy.map { "\(record.keyID).\($0).sealed" } ?? record.fileName
+    }
 }
 
 /// The fixed origin of injected time: tests never wait for a clock.
@@ -47,9 +55,8 @@ func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
 
 /// The permission bits of a file or directory.
 func mode(of path: String) -> UInt32 {
-    var info = stat()
-    guard stat(path, &info) == 0 else { return 0 }
-    return UInt32(info.st_mode) & 0o7777
+    let permissions = try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber
+    return permissions?.uint32Value ?? 0
 }
 
 /// `kid → state` of a loaded set: what "the same key set" means in the crash tests.
@@ -58,9 +65,9 @@ func states(_ set: LoadedKeySet) -> [String: KeyState] {
 }
 
 /// Runs `body` and returns the ``KeyStoreError`` it threw (failing the test if it threw nothing).
-func keyStoreError<T>(_ body: () throws(KeyStoreError) -> T) -> KeyStoreError? {
+func keyStoreError<T>(_ body: () async throws(KeyStoreError) -> T) async -> KeyStoreError? {
     do {
-        _ = try body()
+        _ = try await body()
         Issue.record("expected a KeyStoreError, got success")
         return nil
     } catch {

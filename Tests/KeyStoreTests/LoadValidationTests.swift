@@ -5,34 +5,34 @@ import Testing
 
 @Suite("KeyStore.load validation")
 struct LoadValidationTests {
-    private func initialized(_ fixture: KeyDirectoryFixture) throws -> (store: KeyStore, current: KeyRecord, next: KeyRecord) {
+    private func initialized(_ fixture: KeyDirectoryFixture) async throws -> (store: KeyStore, current: KeyRecord, next: KeyRecord) {
         let store = fixture.store()
-        let created = try store.initialize(algorithms: [.ES256], now: t0).created
+        let created = try await store.initialize(algorithms: [.ES256], now: t0).created
         return (store, try #require(created.first { $0.state == .current }), try #require(created.first { $0.state == .next }))
     }
 
     @Test("a missing directory or manifest is 'not initialized'")
-    func notInitialized() throws {
+    func notInitialized() async throws {
         let fixture = try KeyDirectoryFixture()
-        #expect(throws: KeyStoreError.notInitialized(directory: fixture.keysPath)) { try fixture.store().load() }
+        await #expect(throws: KeyStoreError.notInitialized(directory: fixture.keysPath)) { try await fixture.store().load() }
         #expect(mkdir(fixture.keysPath, 0o700) == 0)
-        #expect(throws: KeyStoreError.notInitialized(directory: fixture.keysPath)) { try fixture.store().load() }
-        #expect(throws: KeyStoreError.notInitialized(directory: fixture.keysPath)) { try fixture.store().list() }
+        await #expect(throws: KeyStoreError.notInitialized(directory: fixture.keysPath)) { try await fixture.store().load() }
+        await #expect(throws: KeyStoreError.notInitialized(directory: fixture.keysPath)) { try await fixture.store().list(now: t0) }
     }
 
     @Test("a file where the directory should be is refused")
-    func notADirectory() throws {
+    func notADirectory() async throws {
         let fixture = try KeyDirectoryFixture()
         #expect(FileManager.default.createFile(atPath: fixture.keysPath, contents: Data()))
-        #expect(throws: KeyStoreError.notADirectory(path: fixture.keysPath)) { try fixture.store().load() }
+        await #expect(throws: KeyStoreError.notADirectory(path: fixture.keysPath)) { try await fixture.store().load() }
     }
 
     @Test("a corrupt PEM is refused")
-    func corruptPEM() throws {
+    func corruptPEM() async throws {
         let fixture = try KeyDirectoryFixture()
-        let (store, current, _) = try initialized(fixture)
+        let (store, current, _) = try await initialized(fixture)
         try fixture.write(current.fileName, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
-        let error = keyStoreError { () throws(KeyStoreError) in try store.load() }
+        let error = await keyStoreError { () async throws(KeyStoreError) in try await store.load() }
         guard case .invalidKeyFile(current.keyID, fixture.path(current.fileName), let reason) = error else {
             Issue.record("expected invalidKeyFile, got \(String(describing: error))")
             return
@@ -40,38 +40,38 @@ struct LoadValidationTests {
         #expect(reason.contains("not a EC P-256 private key"))
         #expect(error?.description.contains("jot keys revoke \(current.keyID)") == true)
         // Changes refuse to build on a broken set too.
-        #expect(throws: KeyStoreError.self) { try store.rotate(algorithm: .ES256, now: at(1000)) }
+        await #expect(throws: KeyStoreError.self) { try await store.rotate(algorithm: .ES256, now: at(1000)) }
     }
 
     @Test("a manifest referencing a missing file is refused")
-    func missingFile() throws {
+    func missingFile() async throws {
         let fixture = try KeyDirectoryFixture()
-        let (store, _, next) = try initialized(fixture)
+        let (store, _, next) = try await initialized(fixture)
         try FileManager.default.removeItem(atPath: fixture.path(next.fileName))
-        #expect(throws: KeyStoreError.missingKeyFile(keyID: next.keyID, path: fixture.path(next.fileName))) { try store.load() }
+        await #expect(throws: KeyStoreError.missingKeyFile(keyID: next.keyID, path: fixture.path(next.fileName))) { try await store.load() }
     }
 
     @Test("a key file holding another key than its kid is refused")
-    func wrongKeyID() throws {
+    func wrongKeyID() async throws {
         let fixture = try KeyDirectoryFixture()
-        let (store, current, next) = try initialized(fixture)
+        let (store, current, next) = try await initialized(fixture)
         try fixture.write(current.fileName, try fixture.read(next.fileName))
-        #expect(throws: KeyStoreError.keyIDMismatch(keyID: current.keyID, path: fixture.path(current.fileName), thumbprint: next.keyID)) {
-            try store.load()
+        await #expect(throws: KeyStoreError.keyIDMismatch(keyID: current.keyID, path: fixture.path(current.fileName), thumbprint: next.keyID)) {
+            try await store.load()
         }
         // A key of another algorithm under the right name is refused as well.
         let other = try JWSSigningKey.generate(.EdDSA)
         try fixture.write(current.fileName, try #require(other.pkcs8PEMRepresentation))
-        #expect(throws: KeyStoreError.self) { try store.load() }
+        await #expect(throws: KeyStoreError.self) { try await store.load() }
     }
 
     @Test("manifest problems are refused precisely", arguments: ManifestCase.allCases)
-    func invalidManifest(_ manifestCase: ManifestCase) throws {
+    func invalidManifest(_ manifestCase: ManifestCase) async throws {
         let fixture = try KeyDirectoryFixture()
-        let (store, current, next) = try initialized(fixture)
+        let (store, current, next) = try await initialized(fixture)
         let text = try fixture.read("manifest.json")
         try fixture.write("manifest.json", manifestCase.edit(text, current: current, next: next))
-        let error = keyStoreError { () throws(KeyStoreError) in try store.load() }
+        let error = await keyStoreError { () async throws(KeyStoreError) in try await store.load() }
         #expect(manifestCase.matches(error, current: current, next: next), "\(String(describing: error))")
     }
 
@@ -113,53 +113,53 @@ struct LoadValidationTests {
     }
 
     @Test("group- or world-accessible directories and files are refused with the chmod that fixes them")
-    func modes() throws {
+    func modes() async throws {
         let fixture = try KeyDirectoryFixture()
-        let (store, current, _) = try initialized(fixture)
+        let (store, current, _) = try await initialized(fixture)
 
         #expect(chmod(fixture.keysPath, 0o750) == 0)
-        let directoryError = keyStoreError { () throws(KeyStoreError) in try store.load() }
+        let directoryError = await keyStoreError { () async throws(KeyStoreError) in try await store.load() }
         #expect(directoryError == .insecurePermissions(path: fixture.keysPath, mode: 0o750, required: 0o700))
         #expect(directoryError?.description.contains("run `chmod 700 '\(fixture.keysPath)'`") == true)
-        #expect(throws: KeyStoreError.insecurePermissions(path: fixture.keysPath, mode: 0o750, required: 0o700)) {
-            try store.rotate(now: at(1000))
+        await #expect(throws: KeyStoreError.insecurePermissions(path: fixture.keysPath, mode: 0o750, required: 0o700)) {
+            try await store.rotate(now: at(1000))
         }
         #expect(chmod(fixture.keysPath, 0o700) == 0)
 
         #expect(chmod(fixture.path(current.fileName), 0o644) == 0)
-        let fileError = keyStoreError { () throws(KeyStoreError) in try store.load() }
+        let fileError = await keyStoreError { () async throws(KeyStoreError) in try await store.load() }
         #expect(fileError == .insecurePermissions(path: fixture.path(current.fileName), mode: 0o644, required: 0o600))
         #expect(fileError?.description.contains("chmod 600") == true)
         #expect(chmod(fixture.path(current.fileName), 0o600) == 0)
-        _ = try store.load()
+        _ = try await store.load()
     }
 
     @Test("a symbolic link in place of a key file is refused")
-    func symlink() throws {
+    func symlink() async throws {
         let fixture = try KeyDirectoryFixture()
-        let (store, current, _) = try initialized(fixture)
+        let (store, current, _) = try await initialized(fixture)
         let elsewhere = fixture.parent + "/elsewhere.pem"
         try FileManager.default.moveItem(atPath: fixture.path(current.fileName), toPath: elsewhere)
         try FileManager.default.createSymbolicLink(atPath: fixture.path(current.fileName), withDestinationPath: elsewhere)
-        #expect(throws: KeyStoreError.notARegularFile(path: fixture.path(current.fileName))) { try store.load() }
+        await #expect(throws: KeyStoreError.notARegularFile(path: fixture.path(current.fileName))) { try await store.load() }
     }
 
     @Test("stray files are ignored by loading; the next change removes only temporary and unlisted key files")
-    func strayFiles() throws {
+    func strayFiles() async throws {
         let fixture = try KeyDirectoryFixture()
-        let (store, _, _) = try initialized(fixture)
-        let before = try store.load()
+        let (store, _, _) = try await initialized(fixture)
+        let before = try await store.load()
         let orphan = try JWSSigningKey.generate(.ES256)
         let orphanName = "\(try #require(orphan.keyID)).pem"
         try fixture.write(orphanName, try #require(orphan.pkcs8PEMRepresentation))
         try fixture.write(".tmp-1234-manifest.json", "{")
         try fixture.write("notes.txt", "operator notes", mode: 0o644)
 
-        let loaded = try store.load()
+        let loaded = try await store.load()
         #expect(loaded.fingerprint == before.fingerprint)
         #expect(loaded.records.count == 2)
 
-        _ = try store.rotate(algorithm: .ES256, now: at(300))
+        _ = try await store.rotate(algorithm: .ES256, now: at(300))
         let names = try fixture.fileNames()
         #expect(!names.contains(orphanName))
         #expect(!names.contains(".tmp-1234-manifest.json"))
@@ -167,14 +167,14 @@ struct LoadValidationTests {
     }
 
     @Test("the fingerprint changes exactly when the manifest does")
-    func fingerprint() throws {
+    func fingerprint() async throws {
         let fixture = try KeyDirectoryFixture()
-        let (store, _, _) = try initialized(fixture)
-        let first = try store.load().fingerprint
+        let (store, _, _) = try await initialized(fixture)
+        let first = try await store.load().fingerprint
         #expect(first.count == 64)
         #expect(first.allSatisfy { "0123456789abcdef".contains($0) })
-        #expect(try store.load().fingerprint == first)
-        _ = try store.rotate(algorithm: .ES256, now: at(300))
-        #expect(try store.load().fingerprint != first)
+        #expect(try await store.load().fingerprint == first)
+        _ = try await store.rotate(algorithm: .ES256, now: at(300))
+        #expect(try await store.load().fingerprint != first)
     }
 }

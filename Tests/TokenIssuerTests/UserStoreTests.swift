@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import PostgresNIO
+import PostgresStore
 import Testing
 import TokenIssuer
 
@@ -9,8 +12,45 @@ struct UserStoreTests {
     static let fixedDate = Date(timeIntervalSince1970: 1_700_000_000.125)
 
     enum Backend: String, CaseIterable, CustomTestStringConvertible {
-        case sqlite, memory
+        case sqlite, memory, postgres
         var testDescription: String { self.rawValue }
+
+        /// Every backend this run can test: PostgreSQL only with `JOT_TEST_DATABASE_URL` (or under `CI=true`, where its
+        /// absence then fails the PostgreSQL cases).
+        static let available: [Backend] = {
+            let environment = ProcessInfo.processInfo.environment
+            if environment["JOT_TEST_DATABASE_URL"] != nil || environment["CI"] == "true" { return allCases }
+            print("skipping the PostgreSQL user-store cases: JOT_TEST_DATABASE_URL is not set (run under scripts/with-postgres)")
+            return [.sqlite, .memory]
+        }()
+    }
+
+    /// Runs `body` with a PostgreSQL database in a schema of its own (dropped afterwards), from `JOT_TEST_DATABASE_URL`.
+    /// Without it the case is skipped with a message — and fails when `CI=true`.
+    static func withPostgres<Result>(_ body: (PostgresDatabase) async throws -> Result) async throws -> Result {
+        let text = try #require(
+            ProcessInfo.processInfo.environment["JOT_TEST_DATABASE_URL"],
+            "CI=true but JOT_TEST_DATABASE_URL is not set: run the tests under scripts/with-postgres"
+        )
+        let url = try DatabaseURL(text)
+        let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let logger = Logger(label: "test.postgres")
+        return try await PostgresDatabase.withDatabase(url, logger: logger, migrate: false) { admin in
+            try await admin.withConnection("create a test schema") { try await $0.query("CREATE SCHEMA \(unescaped: schema)", logger: logger) }
+            let database = PostgresDatabase(url: url, logger: logger, schema: schema)
+            let outcome: Swift.Result<Result, any Error> = await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await database.run() }
+                defer { group.cancelAll() }
+                do {
+                    try await database.migrate()
+                    return .success(try await body(database))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            try await admin.withConnection("drop a test schema") { try await $0.query("DROP SCHEMA \(unescaped: schema) CASCADE", logger: logger) }
+            return try outcome.get()
+        }
     }
 
     // MARK: Helpers
@@ -32,6 +72,10 @@ struct UserStoreTests {
         _ body: (any UserStore) async throws -> Result
     ) async throws -> Result {
         switch backend {
+        case .postgres:
+            return try await Self.withPostgres { database in
+                try await body(PostgresUserStore(database: database, bcryptCost: cost, now: { Self.fixedDate }))
+            }
         case .memory:
             return try await body(InMemoryUserStore(bcryptCost: cost, now: { Self.fixedDate }))
         case .sqlite:
@@ -51,7 +95,7 @@ struct UserStoreTests {
 
     // MARK: Users and passwords
 
-    @Test("Add a user, then authenticate with the right password", arguments: Backend.allCases)
+    @Test("Add a user, then authenticate with the right password", arguments: Backend.available)
     func addAndAuthenticate(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let added = try await store.add(username: "alice", password: "correct horse", scopes: ["read", "write"])
@@ -62,7 +106,7 @@ struct UserStoreTests {
         }
     }
 
-    @Test("Wrong password, unknown user, wrong case and malformed input authenticate as nil", arguments: Backend.allCases)
+    @Test("Wrong password, unknown user, wrong case and malformed input authenticate as nil", arguments: Backend.available)
     func failedAuthentication(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             try await store.add(username: "alice", password: "correct horse", scopes: [])
@@ -76,7 +120,7 @@ struct UserStoreTests {
         }
     }
 
-    @Test("A password longer than bcrypt's 72 bytes cannot log in by its prefix", arguments: Backend.allCases)
+    @Test("A password longer than bcrypt's 72 bytes cannot log in by its prefix", arguments: Backend.available)
     func longPasswordPrefix(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let password = String(repeating: "p", count: 72)
@@ -86,7 +130,7 @@ struct UserStoreTests {
         }
     }
 
-    @Test("Adding an existing user throws userExists and keeps the old password", arguments: Backend.allCases)
+    @Test("Adding an existing user throws userExists and keeps the old password", arguments: Backend.available)
     func duplicateAdd(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             try await store.add(username: "alice", password: "first", scopes: ["a"])
@@ -98,7 +142,7 @@ struct UserStoreTests {
         }
     }
 
-    @Test("Concurrent adds of one username: exactly one wins", arguments: Backend.allCases)
+    @Test("Concurrent adds of one username: exactly one wins", arguments: Backend.available)
     func concurrentAdds(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let successes = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -119,7 +163,7 @@ struct UserStoreTests {
         }
     }
 
-    @Test("Remove a user; removing a missing user throws userNotFound", arguments: Backend.allCases)
+    @Test("Remove a user; removing a missing user throws userNotFound", arguments: Backend.available)
     func remove(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             try await store.add(username: "alice", password: "pw", scopes: [])
@@ -137,7 +181,7 @@ struct UserStoreTests {
         }
     }
 
-    @Test("Set scopes: replaced, deduplicated, emptied; missing user throws", arguments: Backend.allCases)
+    @Test("Set scopes: replaced, deduplicated, emptied; missing user throws", arguments: Backend.available)
     func setScopes(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             try await store.add(username: "alice", password: "pw", scopes: ["old"])
@@ -156,7 +200,7 @@ struct UserStoreTests {
         }
     }
 
-    @Test("List returns every user by username, without password hashes", arguments: Backend.allCases)
+    @Test("List returns every user by username, without password hashes", arguments: Backend.available)
     func list(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             #expect(try await store.list().isEmpty)
@@ -197,7 +241,7 @@ struct UserStoreTests {
         ]
     )
     func invalidUsername(username: String, problem: UserStoreError.UsernameProblem) async throws {
-        for backend in Backend.allCases {
+        for backend in Backend.available {
             try await Self.withStore(backend) { store in
                 await #expect(throws: UserStoreError.invalidUsername(username, reason: problem)) {
                     try await store.add(username: username, password: "pw", scopes: [])
@@ -208,7 +252,7 @@ struct UserStoreTests {
         }
     }
 
-    @Test("Valid edge-case usernames are accepted", arguments: Backend.allCases)
+    @Test("Valid edge-case usernames are accepted", arguments: Backend.available)
     func validUsernames(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let names = [String(repeating: "z", count: 64), "a", "Zoë", "名前", "user@example.com", "with inner space", "🦔🦔"]
@@ -223,7 +267,7 @@ struct UserStoreTests {
 
     @Test("Invalid scopes are rejected", arguments: ["", "a b", "quote\"", "back\\slash", "tab\t", "é", "new\nline"])
     func invalidScope(scope: String) async throws {
-        for backend in Backend.allCases {
+        for backend in Backend.available {
             try await Self.withStore(backend) { store in
                 await #expect(throws: UserStoreError.invalidScope(scope)) {
                     try await store.add(username: "alice", password: "pw", scopes: ["fine", scope])
@@ -234,7 +278,7 @@ struct UserStoreTests {
         }
     }
 
-    @Test("Every RFC 6749 scope-token character is accepted", arguments: Backend.allCases)
+    @Test("Every RFC 6749 scope-token character is accepted", arguments: Backend.available)
     func allScopeCharacters(backend: Backend) async throws {
         let token = String(decoding: (0x21...0x7E).filter { $0 != 0x22 && $0 != 0x5C }.map(UInt8.init), as: UTF8.self)
         try await Self.withStore(backend) { store in
@@ -253,7 +297,7 @@ struct UserStoreTests {
         ]
     )
     func invalidPassword(password: String, problem: UserStoreError.PasswordProblem) async throws {
-        for backend in Backend.allCases {
+        for backend in Backend.available {
             try await Self.withStore(backend) { store in
                 await #expect(throws: UserStoreError.invalidPassword(reason: problem)) {
                     try await store.add(username: "alice", password: password, scopes: [])
@@ -295,7 +339,7 @@ struct UserStoreTests {
 
     // MARK: Demo users
 
-    @Test("Demo users are created once, with the documented passwords and scopes", arguments: Backend.allCases)
+    @Test("Demo users are created once, with the documented passwords and scopes", arguments: Backend.available)
     func demoUsers(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let first = try await DemoUsers.add(to: store)
@@ -309,7 +353,7 @@ struct UserStoreTests {
         }
     }
 
-    @Test("Demo users skip an existing user of the same name and leave it untouched", arguments: Backend.allCases)
+    @Test("Demo users skip an existing user of the same name and leave it untouched", arguments: Backend.available)
     func demoUsersKeepExisting(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             try await store.add(username: "Cthon98", password: "not hunter2", scopes: ["admin"])
@@ -402,7 +446,7 @@ struct UserStoreTests {
 
     // MARK: Timing
 
-    @Test("An unknown user costs about as much time as a wrong password", arguments: Backend.allCases)
+    @Test("An unknown user costs about as much time as a wrong password", arguments: Backend.available)
     func unknownUserTiming(backend: Backend) async throws {
         // Cost 8 makes one verification long enough (milliseconds) to dwarf the lookup, and the test still quick.
         try await Self.withStore(backend, cost: 8) { store in
