@@ -68,7 +68,8 @@ extension KeyStore {
     ///   - force: rotate even when the `next` key was published too recently.
     /// - Throws: ``KeyStoreError/rotationTooEarly(keyID:algorithm:publishedSeconds:jwksMaxAgeSeconds:secondsLeft:)``
     ///   with the seconds left (the longest wait when several algorithms rotate), ``KeyStoreError/noKeys(_:available:)``,
-    ///   ``KeyStoreError/noNextKey(_:)``, or a load/write error.
+    ///   ``KeyStoreError/noNextKey(_:)``, ``KeyStoreError/tooManyPublishedKeys(count:limit:)`` (also with `force`) when
+    ///   the JWKS would list more keys than verifiers accept, or a load/write error.
     public func rotate(
         algorithm: JWSAlgorithm? = nil,
         policy: RotationPolicy = RotationPolicy(),
@@ -129,6 +130,10 @@ extension KeyStore {
                 manifest.insert(created)
                 newKeys[created.keyID] = key
                 rotations.append(RotationResult.Rotation(algorithm: algorithm, activated: activated, retired: retired, created: created))
+            }
+            let published = manifest.records.filter(\.isPublished).count
+            if published > JWKSet.maximumKeyCount {
+                throw .tooManyPublishedKeys(count: published, limit: JWKSet.maximumKeyCount)
             }
             try commit(from: old, to: manifest, newKeys: newKeys)
             return RotationResult(rotations: rotations, warnings: warnings)

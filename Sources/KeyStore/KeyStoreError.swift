@@ -53,6 +53,8 @@ public enum KeyStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No key has this `kid`.
     case unknownKeyID(String, known: [String])
     case keyGenerationFailed(JWSAlgorithm, reason: String)
+    /// The change would publish more keys than a verifier accepts in one JWKS (`JWKSet.maximumKeyCount`).
+    case tooManyPublishedKeys(count: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -116,6 +118,9 @@ public enum KeyStoreError: Error, Sendable, Hashable, CustomStringConvertible {
                 + ": check the kid with `jot keys list`"
         case .keyGenerationFailed(let algorithm, let reason):
             "could not generate a \(algorithm) key: \(reason)"
+        case .tooManyPublishedKeys(let count, let limit):
+            "rotating would publish \(count) keys, and verifiers refuse a JWKS of more than \(limit): "
+                + "prune previous keys first: jot keys prune (or remove unused ones with `jot keys revoke KID`)"
         }
     }
 

@@ -130,3 +130,26 @@ struct RotateTests {
         #expect(error?.description == "the key set has no RS256 keys (it has ES256): create them with `jot keys init --alg RS256`")
     }
 }
+
+@Suite("KeyStore.rotate and the JWKS key limit")
+struct RotateKeyLimitTests {
+    @Test("a forced rotation that would publish more keys than a verifier accepts is refused, naming `jot keys prune`")
+    func refusedOverTheVerifierLimit() throws {
+        let fixture = try KeyDirectoryFixture()
+        let store = fixture.store()
+        _ = try store.initialize(algorithms: [.ES256], now: t0)
+        // 2 keys, +1 per rotation: after limit - 2 rotations the JWKS lists exactly the limit.
+        for step in 1...(JWKSet.maximumKeyCount - 2) {
+            _ = try store.rotate(algorithm: .ES256, now: at(Double(step)), force: true)
+        }
+        let full = try store.load()
+        #expect(full.publicKeys.count == JWKSet.maximumKeyCount)
+        // What the issuer publishes, the verifier accepts.
+        #expect(try JWKSet(json: JSONWriter.bytes(full.jwksDocument)).keySet.keys.count == JWKSet.maximumKeyCount)
+
+        let error = keyStoreError { () throws(KeyStoreError) in try store.rotate(algorithm: .ES256, now: at(1000), force: true) }
+        #expect(error == .tooManyPublishedKeys(count: JWKSet.maximumKeyCount + 1, limit: JWKSet.maximumKeyCount))
+        #expect(error?.description.contains("jot keys prune") == true)
+        #expect(try store.load().fingerprint == full.fingerprint, "nothing was written")
+    }
+}
