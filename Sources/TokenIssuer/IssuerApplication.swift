@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Logging
+public import ServerSupport
 import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
@@ -17,14 +18,26 @@ public enum IssuerApplication {
         users: any UserStore,
         metrics: IssuerMetrics,
         now: @escaping @Sendable () -> Date = { Date() },
-        makeJWTID: @escaping @Sendable () -> String = TokenMinter.randomJWTID
+        makeJWTID: @escaping @Sendable () -> String = TokenMinter.randomJWTID,
+        throttle: LoginThrottle = LoginThrottle(),
+        passwordChecks: PasswordCheckLimit = PasswordCheckLimit(),
+        inFlight: InFlightRequests? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        if let inFlight { router.addMiddleware { inFlight.middleware(context: BasicRequestContext.self) } }
         router.addMiddleware {
             LogRequestsMiddleware(.info, includeHeaders: .none)
         }
         let minter = TokenMinter(configuration: configuration, makeJWTID: makeJWTID)
-        SessionsController(users: users, minter: minter, keys: keys, metrics: metrics, now: now).addRoutes(to: router)
+        SessionsController(
+            users: users,
+            minter: minter,
+            keys: keys,
+            metrics: metrics,
+            now: now,
+            throttle: throttle,
+            passwordChecks: passwordChecks
+        ).addRoutes(to: router)
         WellKnownController(configuration: configuration, keys: keys, metrics: metrics, now: now).addRoutes(to: router)
         return router
     }
@@ -39,10 +52,19 @@ public enum IssuerApplication {
         metrics: IssuerMetrics = IssuerMetrics(),
         reloadInterval: Duration = .seconds(1),
         trapSIGHUP: Bool = true,
+        edge: ServerEdge = ServerEdge(limits: ServerLimits()),
+        throttle: LoginThrottle = LoginThrottle(),
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = makeRouter(configuration: configuration, keys: keys, users: users, metrics: metrics)
+        let router = makeRouter(
+            configuration: configuration,
+            keys: keys,
+            users: users,
+            metrics: metrics,
+            throttle: throttle,
+            inFlight: edge.inFlight
+        )
         let reloader = KeyReloader(
             source: keySource,
             holder: keys,
@@ -56,10 +78,8 @@ public enum IssuerApplication {
         )
         return Application(
             router: router,
-            configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port),
-                serverName: "jot"
-            ),
+            server: edge.server,
+            configuration: edge.configuration(address: .hostname(configuration.host, port: configuration.port), serverName: "jot"),
             services: [reloader],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger

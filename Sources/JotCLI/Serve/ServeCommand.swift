@@ -4,7 +4,8 @@ import Hummingbird
 import JOSE
 import KeyStore
 import Logging
-import TokenIssuer
+public import ServerSupport
+package import TokenIssuer
 
 /// `jot serve`: the issuer service.
 public struct ServeCommand: AsyncParsableCommand {
@@ -31,6 +32,13 @@ public struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Create the documented demo users (Cthon98, AzureDiamond) if missing.") public var demo = false
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost for new passwords (default 12).") public var bcryptCost: Int?
     @Option(name: .customLong("reload-interval"), help: "Seconds between key-directory checks (default 1).") public var reloadInterval: Int = 1
+    @Flag(
+        name: .customLong("allow-long-token-ttl"),
+        help: "Allow --token-ttl over a day (up to 30 days). Risky: a stolen token stays valid that long."
+    )
+    public var allowLongTokenTTL = false
+    @OptionGroup public var limits: ServerLimitsOptions
+    @OptionGroup public var loginLimits: LoginLimitOptions
 
     public init() {}
 
@@ -43,21 +51,10 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "jot.serve")
 
-        let host = Settings.string(host, env: "JOT_HOST", default: "127.0.0.1")
-        let port = try Settings.int(port, env: "JOT_PORT", default: 8080)
-        let algorithm = try CLIAlgorithm.parse(Settings.string(alg, env: "JOT_ALG", default: "ES256"))
-        let configuration = IssuerConfiguration(
-            host: host,
-            port: port,
-            issuer: Settings.string(issuer, env: "JOT_ISSUER", default: "http://\(host):\(port)"),
-            audiences: Settings.list(audience, env: "JOT_AUDIENCE", default: ["jot"]),
-            tokenTTL: try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300),
-            algorithm: algorithm,
-            jwksMaxAge: try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300)
-        )
-        guard configuration.tokenTTL > 0, configuration.jwksMaxAge >= 0 else {
-            throw CLIError.invalidInput("--token-ttl must be positive and --jwks-max-age not negative")
-        }
+        let configuration = try resolvedConfiguration()
+        let (host, algorithm) = (configuration.host, configuration.algorithm)
+        let edge = ServerEdge(limits: try Settings.checked { () throws(OperatorInput.Refusal) in try limits.resolve() })
+        let throttle = LoginThrottle(configuration: try loginLimits.resolve())
 
         var secretKey: JWSSigningKey? = nil
         if let secret = Settings.optionalString(nil, env: "JWT_SECRET") {
@@ -73,6 +70,7 @@ public struct ServeCommand: AsyncParsableCommand {
         try await Self.prepareKeys(keyStore, algorithm: algorithm, hasSecret: secretKey != nil, logger: logger)
         let source = KeyStoreKeyRingSource(store: keyStore, secretKey: secretKey)
         let holder = KeyRingHolder(try await source.loadKeyRing())
+        if let warning = holder.current.keyCountWarning { logger.warning("\(warning)") }
 
         let cost = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
         let users = try await SQLiteUserStore.open(path: store.databasePath, bcryptCost: cost, logger: Logger(label: "jot.users"))
@@ -87,6 +85,8 @@ public struct ServeCommand: AsyncParsableCommand {
                 keys: holder,
                 users: users,
                 reloadInterval: .seconds(max(1, reloadInterval)),
+                edge: edge,
+                throttle: throttle,
                 logger: logger,
                 onServerRunning: { boundPort in
                     logger.info(
@@ -97,16 +97,39 @@ public struct ServeCommand: AsyncParsableCommand {
                             "jot.alg": .string(algorithm.rawValue),
                             "jot.keys": .string(keyStore.directory),
                             "jot.database": .string(users.path),
-                        ]
+                        ].merging(edge.metadata) { first, _ in first }
                     )
                 }
             )
-            try await app.runService()
+            try await edge.run(app, logger: logger)
         } catch {
             try? await users.close()
             throw error
         }
         try await users.close()
+    }
+
+    /// The issuer's settings from flags and environment, every value checked (a refusal names the flag and range).
+    package func resolvedConfiguration() throws(CLIError) -> IssuerConfiguration {
+        let host = Settings.string(host, env: "JOT_HOST", default: "127.0.0.1")
+        let requestedPort = try Settings.int(port, env: "JOT_PORT", default: 8080)
+        let port = try Settings.checked { () throws(OperatorInput.Refusal) in try OperatorInput.port(requestedPort) }
+        let algorithm = try CLIAlgorithm.parse(Settings.string(alg, env: "JOT_ALG", default: "ES256"))
+        let issuer = Settings.string(issuer, env: "JOT_ISSUER", default: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+        let audiences = Settings.list(audience, env: "JOT_AUDIENCE", default: ["jot"])
+        let tokenTTL = try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300)
+        let jwksMaxAge = try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300)
+        return try Settings.checked { () throws(OperatorInput.Refusal) in
+            IssuerConfiguration(
+                host: host,
+                port: port,
+                issuer: try OperatorInput.issuer(issuer),
+                audiences: try OperatorInput.audiences(audience.isEmpty ? audiences : audience),
+                tokenTTL: try OperatorInput.tokenTTL(tokenTTL, allowLong: allowLongTokenTTL),
+                algorithm: algorithm,
+                jwksMaxAge: try OperatorInput.jwksMaxAge(jwksMaxAge)
+            )
+        }
     }
 
     /// Makes sure the key directory can sign with `algorithm`: an empty or missing directory gets a current and a

@@ -2,6 +2,7 @@ import Hummingbird
 import JOSE
 import Logging
 import NIOCore
+import ServerSupport
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -21,6 +22,8 @@ struct SessionsController: Sendable {
     let keys: KeyRingHolder
     let metrics: IssuerMetrics
     let now: @Sendable () -> Date
+    let throttle: LoginThrottle
+    let passwordChecks: PasswordCheckLimit
 
     static let corsHeaders: HTTPFields = [
         .accessControlAllowOrigin: "*",
@@ -77,12 +80,39 @@ struct SessionsController: Sendable {
             metrics.loginFailed(reason: "bad_request")
             return failure(.badRequest, "'username' and 'password' are required")
         }
-        guard let user = try await users.authenticate(username: username, password: password) else {
+        let ticket: LoginThrottle.Ticket
+        switch throttle.admit(username: username, address: ClientAddress.current, now: now()) {
+        case .success(let admitted):
+            ticket = admitted
+        case .failure(let refusal):
+            metrics.loginFailed(reason: "throttled_\(refusal.scope.rawValue)")
+            var headers = Self.corsHeaders
+            headers[.retryAfter] = String(refusal.retryAfter)
+            let what = refusal.scope == .user ? "this username" : "this client address"
+            return JSONResponse.error(
+                .tooManyRequests,
+                "too many failed logins for \(what); retry in \(refusal.retryAfter) s",
+                headers: headers
+            )
+        }
+        let started = ContinuousClock.now
+        let checked = try await passwordChecks.run { try await users.authenticate(username: username, password: password) }
+        guard let checked else {
+            metrics.loginFailed(reason: "busy")
+            var headers = Self.corsHeaders
+            headers[.retryAfter] = "1"
+            return JSONResponse.error(.serviceUnavailable, "too many logins in progress; retry in 1 s", headers: headers)
+        }
+        guard let user = checked else {
+            // Equal time: a failure lasts as long as the costliest password check, whatever was checked.
+            let left = PasswordHasher.failureFloor - (ContinuousClock.now - started)
+            if left > .zero { try? await Task.sleep(for: left) }
             metrics.loginFailed(reason: "invalid_credentials")
             // The attempted username stays at debug level: people sometimes type a password into it.
             context.logger.debug("login failed", metadata: ["jot.username": .string(username)])
             return failure(.unauthorized, "invalid username or password")
         }
+        throttle.succeeded(ticket)
         let issued: TokenMinter.Issued
         do {
             issued = try minter.mint(username: user.username, scopes: user.scopes, audience: fields["audience"], ring: keys.current, now: now())

@@ -63,6 +63,19 @@ public actor InMemoryUserStore: UserStore {
         let dummyHash = try await self.hasher.dummyHash()
         let entry = self.entries[username]
         let matches = try await self.hasher.verify(password, storedHash: entry?.passwordHash, dummyHash: dummyHash)
-        return matches ? entry?.record : nil
+        guard matches, let entry else { return nil }
+        if self.hasher.needsUpgrade(entry.passwordHash) {
+            let upgraded = try await self.hasher.hash(password)
+            if self.entries[username]?.passwordHash == entry.passwordHash { self.entries[username]?.passwordHash = upgraded }
+        }
+        return entry.record
     }
+
+    /// Adds a user with an existing hash (of any cost), as a database migrated from elsewhere would hold.
+    func add(username: String, passwordHash: String, scopes: [String]) {
+        self.entries[username] = Entry(record: UserRecord(username: username, scopes: scopes, createdAt: self.now()), passwordHash: passwordHash)
+    }
+
+    /// The stored bcrypt hash of `username`.
+    func passwordHash(of username: String) -> String? { self.entries[username]?.passwordHash }
 }

@@ -200,7 +200,23 @@ public final class SQLiteUserStore: UserStore {
             }
         }
         let matches = try await self.hasher.verify(password, storedHash: found?.hash, dummyHash: dummyHash)
-        return matches ? found?.record : nil
+        guard matches, let found else { return nil }
+        if self.hasher.needsUpgrade(found.hash) {
+            // Rehash at the server's cost, so failed logins of this user take the time of everyone else's.
+            let upgraded = try await self.hasher.hash(password)
+            _ = try await self.query(
+                "upgrade password hash",
+                "UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ?",
+                [.text(upgraded), .text(found.record.username), .text(found.hash)]
+            )
+        }
+        return found.record
+    }
+
+    /// The stored bcrypt hash of `username` (tests check cost upgrades with it).
+    func passwordHash(of username: String) async throws -> String? {
+        let rows = try await self.query("read password hash", "SELECT password_hash FROM users WHERE username = ?", [.text(username)])
+        return rows.first?.column("password_hash")?.string
     }
 
     // MARK: Helpers
