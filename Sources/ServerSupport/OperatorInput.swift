@@ -21,6 +21,10 @@ public enum OperatorInput {
     public static let longTokenTTLRange: ClosedRange<Int> = 1...2_592_000
     /// JWKS `Cache-Control: max-age`: 0 to a day (verifiers clamp it to at most a day anyway).
     public static let jwksMaxAgeRange: ClosedRange<Int> = 0...86_400
+    /// Clock-skew leeway for `exp`, `nbf` and `iat`: 0 to 10 minutes.
+    public static let leewayRange: ClosedRange<Int> = 0...600
+    /// bcrypt cost (log2 of the rounds).
+    public static let bcryptCostRange: ClosedRange<Int> = 4...31
 
     public static func port(_ value: Int, flag: String = "--port") throws(Refusal) -> Int {
         try within(value, portRange, flag: flag)

@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import JOSE
 package import KeyStore
+import ServerSupport
 
 /// `jot keys …`: the key directory and its safe rotation (next → current → previous → removed).
 public struct KeysCommand: AsyncParsableCommand {
@@ -30,11 +31,17 @@ public struct KeysCommand: AsyncParsableCommand {
         public init() {}
 
         package func policy() throws -> RotationPolicy {
-            RotationPolicy(
-                jwksMaxAge: .seconds(try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300)),
-                maxTokenLifetime: .seconds(try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300)),
-                leeway: .seconds(leeway)
-            )
+            let maxAge = try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300)
+            let ttl = try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300)
+            let leeway = self.leeway
+            // A longer token lifetime here only delays pruning, so the long range is allowed without the risk flag.
+            return try Settings.checked { () throws(OperatorInput.Refusal) in
+                RotationPolicy(
+                    jwksMaxAge: .seconds(try OperatorInput.jwksMaxAge(maxAge)),
+                    maxTokenLifetime: .seconds(try OperatorInput.tokenTTL(ttl, allowLong: true)),
+                    leeway: try OperatorInput.seconds(leeway, OperatorInput.leewayRange, flag: "--leeway")
+                )
+            }
         }
     }
 

@@ -72,7 +72,10 @@ public struct ServeCommand: AsyncParsableCommand {
         let holder = KeyRingHolder(try await source.loadKeyRing())
         if let warning = holder.current.keyCountWarning { logger.warning("\(warning)") }
 
-        let cost = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
+        let requestedCost = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
+        let cost = try Settings.checked { () throws(OperatorInput.Refusal) in
+            try OperatorInput.within(requestedCost, OperatorInput.bcryptCostRange, flag: "--bcrypt-cost")
+        }
         let users = try await SQLiteUserStore.open(path: store.databasePath, bcryptCost: cost, logger: Logger(label: "jot.users"))
         do {
             if demo {
