@@ -131,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "serverless-auth",
             dependencies: [
-                "ExampleSupport", "JOSE", "JWTVerifier", "TokenIssuer",
+                "ExampleSupport", "JOSE", "JWTVerifier", "ServerSupport", "TokenIssuer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -201,10 +201,11 @@ let package = Package(
         .testTarget(
             name: "TokenIssuerTests",
             dependencies: [
-                "TokenIssuer", "KeyStore", "JOSE",
+                "TokenIssuer", "KeyStore", "JOSE", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             swiftSettings: settings
         ),
