@@ -21,7 +21,8 @@ public enum IssuerApplication {
         makeJWTID: @escaping @Sendable () -> String = TokenMinter.randomJWTID,
         throttle: LoginThrottle = LoginThrottle(),
         passwordChecks: PasswordCheckLimit = PasswordCheckLimit(),
-        inFlight: InFlightRequests? = nil
+        inFlight: InFlightRequests? = nil,
+        health: IssuerHealth = IssuerHealth()
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         if let inFlight { router.addMiddleware { inFlight.middleware(context: BasicRequestContext.self) } }
@@ -36,9 +37,10 @@ public enum IssuerApplication {
             metrics: metrics,
             now: now,
             throttle: throttle,
-            passwordChecks: passwordChecks
+            passwordChecks: passwordChecks,
+            health: health
         ).addRoutes(to: router)
-        WellKnownController(configuration: configuration, keys: keys, metrics: metrics, now: now).addRoutes(to: router)
+        WellKnownController(configuration: configuration, keys: keys, metrics: metrics, now: now, healthState: health).addRoutes(to: router)
         return router
     }
 
@@ -54,6 +56,7 @@ public enum IssuerApplication {
         trapSIGHUP: Bool = true,
         edge: ServerEdge = ServerEdge(limits: ServerLimits()),
         throttle: LoginThrottle = LoginThrottle(),
+        health: IssuerHealth = IssuerHealth(),
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
@@ -63,7 +66,8 @@ public enum IssuerApplication {
             users: users,
             metrics: metrics,
             throttle: throttle,
-            inFlight: edge.inFlight
+            inFlight: edge.inFlight,
+            health: health
         )
         let reloader = KeyReloader(
             source: keySource,
@@ -72,8 +76,14 @@ public enum IssuerApplication {
             trapSIGHUP: trapSIGHUP,
             logger: logger,
             onReload: { result in
-                if case .failure = result { metrics.keyReload(succeeded: false) }
-                if case .success(true) = result { metrics.keyReload(succeeded: true) }
+                switch result {
+                case .failure(let error):
+                    metrics.keyReload(succeeded: false)
+                    health.set(.keyReload, problem: "reload failed, serving the last good keys: \(error)")
+                case .success(let changed):
+                    if changed { metrics.keyReload(succeeded: true) }
+                    health.set(.keyReload, problem: nil)
+                }
             }
         )
         return Application(

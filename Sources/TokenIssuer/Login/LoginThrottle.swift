@@ -83,7 +83,7 @@ public final class LoginThrottle: Sendable {
             if user.tokens < 1 {
                 return .failure(Refusal(scope: .user, retryAfter: Self.wait(user, refill: configuration.userRefill)))
             }
-            if buckets.count >= configuration.maximumTrackedKeys { Self.evict(&buckets, configuration: configuration, now: now) }
+            if buckets.count + 2 > configuration.maximumTrackedKeys { Self.evict(&buckets, configuration: configuration, now: now) }
             buckets[userKey] = Bucket(tokens: user.tokens - 1, updated: now)
             buckets[addressKey] = Bucket(tokens: address.tokens - 1, updated: now)
             return .success(Ticket(userKey: userKey, addressKey: addressKey))
@@ -130,7 +130,7 @@ public final class LoginThrottle: Sendable {
             let refill = isUser ? configuration.userRefill : configuration.addressRefill
             return refilled(bucket, burst: burst, refill: refill, now: now).tokens < Double(burst)
         }
-        if buckets.count >= configuration.maximumTrackedKeys {
+        if buckets.count + 2 > configuration.maximumTrackedKeys {
             let oldest = buckets.sorted { $0.value.updated < $1.value.updated }.prefix(buckets.count / 2).map(\.key)
             for key in oldest { buckets.removeValue(forKey: key) }
         }

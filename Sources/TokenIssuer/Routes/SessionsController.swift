@@ -24,6 +24,7 @@ struct SessionsController: Sendable {
     let now: @Sendable () -> Date
     let throttle: LoginThrottle
     let passwordChecks: PasswordCheckLimit
+    let health: IssuerHealth
 
     static let corsHeaders: HTTPFields = [
         .accessControlAllowOrigin: "*",
@@ -96,7 +97,14 @@ struct SessionsController: Sendable {
             )
         }
         let started = ContinuousClock.now
-        let checked = try await passwordChecks.run { try await users.authenticate(username: username, password: password) }
+        let checked: UserRecord??
+        do {
+            checked = try await passwordChecks.run { try await users.authenticate(username: username, password: password) }
+            health.set(.database, problem: nil)
+        } catch let error as UserStoreError {
+            health.set(.database, problem: "user store failing: \(error)")
+            throw error
+        }
         guard let checked else {
             metrics.loginFailed(reason: "busy")
             var headers = Self.corsHeaders
