@@ -1,4 +1,4 @@
-public import NIOCore
+import NIOCore
 import Synchronization
 
 /// The open connections of one server, so that at the cap the idle ones are shed (oldest first) instead of new
@@ -16,6 +16,7 @@ public final class ConnectionRegistry: Sendable {
         var nextID = 0
         var entries: [Int: Entry] = [:]
         var shed = 0
+        var peak = 0
     }
 
     /// The most connections held before idle ones are shed.
@@ -38,6 +39,7 @@ public final class ConnectionRegistry: Sendable {
             let id = state.nextID
             state.nextID += 1
             state.entries[id] = Entry(channel: channel, idle: true)
+            state.peak = max(state.peak, state.entries.count)
             var victims: [any Channel] = []
             let excess = state.entries.count - (capacity - 1)
             if excess > 0 {
@@ -59,6 +61,16 @@ public final class ConnectionRegistry: Sendable {
     }
 
     func remove(_ id: Int) {
-        _ = state.withLock { state in state.entries.removeValue(forKey: id) }
+        let floodEnded = state.withLock { state -> Bool in
+            state.entries.removeValue(forKey: id)
+            // After a flood of connections, hand the memory it took back to the system once.
+            guard state.peak >= Self.floodSize, state.entries.count <= state.peak / 8 else { return false }
+            state.peak = state.entries.count
+            return true
+        }
+        if floodEnded { MemoryRelease.trim() }
     }
+
+    /// Connections at once that count as a flood whose memory is returned when it ends.
+    static let floodSize = 256
 }

@@ -30,7 +30,8 @@ final class ReadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private enum Phase {
         /// Between requests; `started` once a byte of the next one has arrived.
         case awaitingHead(started: Bool)
-        case readingBody
+        /// `answered`: the response ended before the body did (an early 413, a handler that ignores the body).
+        case readingBody(answered: Bool)
         case responding
     }
 
@@ -80,22 +81,34 @@ final class ReadDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head:
-            phase = .readingBody
+            phase = .readingBody(answered: false)
             setIdle(false)
             arm(context, after: limits.bodyReadTimeout)
         case .body:
             break
         case .end:
-            phase = .responding
             disarm()
+            if case .readingBody(answered: true) = phase {
+                phase = .awaitingHead(started: false)
+                setIdle(true)
+            } else {
+                phase = .responding
+            }
         }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data), case .responding = phase {
-            phase = .awaitingHead(started: false)
-            setIdle(true)
+        if case .end = unwrapOutboundIn(data) {
+            switch phase {
+            case .responding:
+                phase = .awaitingHead(started: false)
+                setIdle(true)
+            case .readingBody:
+                phase = .readingBody(answered: true)
+            case .awaitingHead:
+                break
+            }
         }
         context.write(data, promise: promise)
     }

@@ -107,11 +107,12 @@ struct LoginHardeningTests {
             Issue.record("first attempt refused")
             return
         }
-        throttle.succeeded(ticket)
-        guard case .success = throttle.admit(username: "a", address: "1", now: t0) else {
+        throttle.finished(ticket, succeeded: true)
+        guard case .success(let second) = throttle.admit(username: "a", address: "1", now: t0) else {
             Issue.record("attempt after a success refused")
             return
         }
+        throttle.finished(second, succeeded: false)
         guard case .failure(let refusal) = throttle.admit(username: "a", address: "1", now: t0) else {
             Issue.record("third attempt admitted")
             return
@@ -119,6 +120,34 @@ struct LoginHardeningTests {
         #expect(refusal.scope == .address)
         for index in 0..<100 { _ = throttle.admit(username: "u\(index)", address: "a\(index)", now: t0.addingTimeInterval(Double(index))) }
         #expect(throttle.trackedKeys <= 10)
+    }
+
+    @Test("one client address may have only a few password checks in flight, so it cannot fill the queue")
+    func inFlightPerAddress() {
+        let t0 = Date(timeIntervalSince1970: 0)
+        let throttle = LoginThrottle(configuration: .init(userBurst: 100, addressBurst: 100, maxInFlightPerAddress: 2))
+        var tickets: [LoginThrottle.Ticket] = []
+        for index in 0..<2 {
+            guard case .success(let ticket) = throttle.admit(username: "u\(index)", address: "9", now: t0) else {
+                Issue.record("attempt \(index) refused")
+                return
+            }
+            tickets.append(ticket)
+        }
+        guard case .failure(let refusal) = throttle.admit(username: "u3", address: "9", now: t0) else {
+            Issue.record("a third attempt in flight was admitted")
+            return
+        }
+        #expect(refusal == LoginThrottle.Refusal(scope: .address, retryAfter: 1))
+        guard case .success = throttle.admit(username: "u3", address: "10", now: t0) else {
+            Issue.record("another address was refused")
+            return
+        }
+        throttle.finished(tickets[0], succeeded: false)
+        guard case .success = throttle.admit(username: "u4", address: "9", now: t0) else {
+            Issue.record("refused after one attempt finished")
+            return
+        }
     }
 
     @Test("password checks beyond the concurrency limit and queue are refused at once with 503")

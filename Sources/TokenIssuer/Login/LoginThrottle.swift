@@ -28,14 +28,19 @@ public final class LoginThrottle: Sendable {
         /// Seconds for a client address to earn back one attempt.
         public var addressRefill: Duration
         public var maximumTrackedKeys: Int
+        /// Password checks one client address may have running or queued at once; more are refused at once, so one
+        /// address cannot fill the bcrypt queue that other clients' logins wait in.
+        public var maxInFlightPerAddress: Int
 
         public init(
             userBurst: Int = 10,
             userRefill: Duration = .seconds(30),
             addressBurst: Int = 20,
             addressRefill: Duration = .seconds(3),
-            maximumTrackedKeys: Int = 100_000
+            maximumTrackedKeys: Int = 100_000,
+            maxInFlightPerAddress: Int = 2
         ) {
+            self.maxInFlightPerAddress = max(1, maxInFlightPerAddress)
             self.userBurst = userBurst
             self.userRefill = userRefill
             self.addressBurst = addressBurst
@@ -52,7 +57,7 @@ public final class LoginThrottle: Sendable {
         public let retryAfter: Int
     }
 
-    /// An admitted attempt: give it back with ``succeeded(_:)`` on success.
+    /// An admitted attempt: hand it back with ``finished(_:succeeded:)`` once the password was checked.
     public struct Ticket: Sendable {
         let userKey: String
         let addressKey: String
@@ -65,6 +70,7 @@ public final class LoginThrottle: Sendable {
 
     public let configuration: Configuration
     private let buckets = Mutex<[String: Bucket]>([:])
+    private let inFlight = Mutex<[String: Int]>([:])
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -74,7 +80,13 @@ public final class LoginThrottle: Sendable {
     public func admit(username: String, address: String?, now: Date) -> Result<Ticket, Refusal> {
         let userKey = "u\u{0}" + username
         let addressKey = "a\u{0}" + (address ?? "unknown")
-        return buckets.withLock { buckets in
+        let admitted = inFlight.withLock { inFlight -> Bool in
+            guard inFlight[addressKey, default: 0] < configuration.maxInFlightPerAddress else { return false }
+            inFlight[addressKey, default: 0] += 1
+            return true
+        }
+        guard admitted else { return .failure(Refusal(scope: .address, retryAfter: 1)) }
+        let result = buckets.withLock { buckets -> Result<Ticket, Refusal> in
             let user = Self.refilled(buckets[userKey], burst: configuration.userBurst, refill: configuration.userRefill, now: now)
             let address = Self.refilled(buckets[addressKey], burst: configuration.addressBurst, refill: configuration.addressRefill, now: now)
             if address.tokens < 1 {
@@ -88,10 +100,14 @@ public final class LoginThrottle: Sendable {
             buckets[addressKey] = Bucket(tokens: address.tokens - 1, updated: now)
             return .success(Ticket(userKey: userKey, addressKey: addressKey))
         }
+        if case .failure = result { release(addressKey) }
+        return result
     }
 
-    /// A successful login gives its tokens back.
-    public func succeeded(_ ticket: Ticket) {
+    /// Ends an admitted attempt; a successful login gives its tokens back.
+    public func finished(_ ticket: Ticket, succeeded: Bool) {
+        release(ticket.addressKey)
+        guard succeeded else { return }
         buckets.withLock { buckets in
             if var user = buckets[ticket.userKey] {
                 user.tokens = min(Double(configuration.userBurst), user.tokens + 1)
@@ -101,6 +117,13 @@ public final class LoginThrottle: Sendable {
                 address.tokens = min(Double(configuration.addressBurst), address.tokens + 1)
                 buckets[ticket.addressKey] = address
             }
+        }
+    }
+
+    private func release(_ addressKey: String) {
+        inFlight.withLock { inFlight in
+            let left = inFlight[addressKey, default: 1] - 1
+            inFlight[addressKey] = left > 0 ? left : nil
         }
     }
 

@@ -102,9 +102,14 @@ struct SessionsController: Sendable {
             checked = try await passwordChecks.run { try await users.authenticate(username: username, password: password) }
             health.set(.database, problem: nil)
         } catch let error as UserStoreError {
+            throttle.finished(ticket, succeeded: false)
             health.set(.database, problem: "user store failing: \(error)")
             throw error
+        } catch {
+            throttle.finished(ticket, succeeded: false)
+            throw error
         }
+        throttle.finished(ticket, succeeded: (checked ?? nil) != nil)
         guard let checked else {
             metrics.loginFailed(reason: "busy")
             var headers = Self.corsHeaders
@@ -120,7 +125,6 @@ struct SessionsController: Sendable {
             context.logger.debug("login failed", metadata: ["jot.username": .string(username)])
             return failure(.unauthorized, "invalid username or password")
         }
-        throttle.succeeded(ticket)
         let issued: TokenMinter.Issued
         do {
             issued = try minter.mint(username: user.username, scopes: user.scopes, audience: fields["audience"], ring: keys.current, now: now())
