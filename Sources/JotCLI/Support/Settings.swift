@@ -1,5 +1,5 @@
 import Foundation
-import ServerSupport
+package import ServerSupport
 
 /// Resolves a setting from its flag, then its environment variable, then its default (flags win).
 package enum Settings {
