@@ -168,7 +168,7 @@ def main():
     for step in (
         lambda d: idle_flood(jot, d),
         lambda d: login_flood(jot, d, "login flood, default throttling, bcrypt cost 12", [], options.seconds),
-        lambda d: login_flood(jot, d, "login flood, throttling off (limits only: bcrypt concurrency), bcrypt cost 12",
+        lambda d: login_flood(jot, d, "login flood, token buckets off (2 checks in flight per address and the bcrypt concurrency limit remain), bcrypt cost 12",
                               ["--login-ip-burst", "1000000", "--login-user-burst", "10000", "--login-ip-refill", "0", "--login-user-refill", "0"], options.seconds),
         lambda d: failed_login_timing(jot, d, 12, options.runs),
     ):
