@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "JOSE", targets: ["JOSE"]),
         .library(name: "KeyStore", targets: ["KeyStore"]),
         .library(name: "TokenIssuer", targets: ["TokenIssuer"]),
+        .library(name: "PostgresStore", targets: ["PostgresStore"]),
         .library(name: "JWTVerifier", targets: ["JWTVerifier"]),
         .library(name: "HummingbirdJWT", targets: ["HummingbirdJWT"]),
         .executable(name: "jot", targets: ["jot"]),
@@ -32,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .target(
@@ -79,6 +82,18 @@ let package = Package(
             swiftSettings: settings
         ),
         .target(
+            name: "PostgresStore",
+            dependencies: [
+                "JOSE", "KeyStore", "TokenIssuer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: settings
+        ),
+        .target(
             name: "JWTVerifier",
             dependencies: [
                 "JOSE",
@@ -102,8 +117,9 @@ let package = Package(
         .target(
             name: "JotCLI",
             dependencies: [
-                "JOSE", "KeyStore", "TokenIssuer", "JWTVerifier", "ServerSupport",
+                "JOSE", "KeyStore", "TokenIssuer", "JWTVerifier", "ServerSupport", "PostgresStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -171,7 +187,15 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "KeyStoreTests", dependencies: ["KeyStore", "JOSE"], swiftSettings: settings),
+        .testTarget(
+            name: "KeyStoreTests",
+            dependencies: [
+                "KeyStore", "JOSE", "PostgresStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: settings
+        ),
         .testTarget(
             name: "JOSETests",
             dependencies: [
@@ -234,3 +258,19 @@ let package = Package(
         .testTarget(name: "AuthorizerTests", dependencies: ["JWTVerifier", "JOSE"], swiftSettings: settings),
     ]
 )
+
+// Fuzz targets (Fuzz/README.md). Declared only when JOT_FUZZ is set: `scripts/fuzz` builds them with
+// `-sanitize=fuzzer,address` in its own scratch path (.build-fuzz), so `swift build` and `swift test` never see them.
+if Context.environment["JOT_FUZZ"] != nil {
+    package.targets += [
+        .target(
+            name: "FuzzSupport",
+            dependencies: ["JOSE", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Fuzz/FuzzSupport",
+            swiftSettings: settings
+        ),
+        .executableTarget(name: "FuzzJSONReader", dependencies: ["JOSE", "FuzzSupport"], path: "Fuzz/FuzzJSONReader", swiftSettings: settings),
+        .executableTarget(name: "FuzzCompactJWS", dependencies: ["JOSE", "FuzzSupport"], path: "Fuzz/FuzzCompactJWS", swiftSettings: settings),
+        .executableTarget(name: "FuzzJWK", dependencies: ["JOSE", "FuzzSupport"], path: "Fuzz/FuzzJWK", swiftSettings: settings),
+    ]
+}

@@ -39,6 +39,7 @@ let package = Package(
                 "BenchmarkSupport",
                 .product(name: "JOSE", package: "jot"),
                 .product(name: "TokenIssuer", package: "jot"),
+                .product(name: "KeyStore", package: "jot"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

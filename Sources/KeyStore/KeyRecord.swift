@@ -42,7 +42,7 @@ public struct KeyRecord: Sendable, Hashable, CustomStringConvertible {
     /// Whether the key appears in the public JWKS (asymmetric keys only; `oct` secrets never do).
     public var isPublished: Bool { !algorithm.isSymmetric }
 
-    /// The key file's name inside the key directory: `<kid>.pem` (PKCS#8) or `<kid>.oct.json` (a private `oct` JWK).
+    /// The key file's name inside an unsealed key directory: `<kid>.pem` (PKCS#8) or `<kid>.oct.json` (a private `oct` JWK).
     public var fileName: String { KeyFileName.name(keyID: keyID, symmetric: algorithm.isSymmetric) }
 
     public var description: String { "\(algorithm) key '\(keyID)' (\(state))" }

@@ -9,24 +9,18 @@ public import Foundation
 extension KeyStore {
     /// Creates a `current` and a `next` key for each algorithm that has none (and a `next` where one is missing).
     ///
-    /// Idempotent: algorithms that have their keys are left alone and nothing is written if nothing is missing.
-    /// Creates the directory (mode 0700; its parent must exist) and tightens an existing directory without a manifest
-    /// to 0700 — a fresh clone checks `Keys/` out with the umask's mode.
+    /// Idempotent: algorithms that have their keys are left alone and nothing is written if nothing is missing (except a
+    /// changed `policy`). A key directory is created (mode 0700; its parent must exist), and an existing directory
+    /// without a manifest is tightened to 0700 — a fresh clone checks `Keys/` out with the umask's mode.
     /// - Parameters:
     ///   - algorithms: e.g. `[.ES256]`; `oct` algorithms (HS256…) create shared secrets, never published.
+    ///   - policy: recorded with the keys (``recordPolicy(_:now:)``) when given.
     ///   - now: the time recorded as created, published and (for `current`) signing since.
-    /// - Throws: ``KeyStoreError/noAlgorithms``, or a ``KeyStoreError`` when the directory cannot be read or written.
-    public func initialize(algorithms: [JWSAlgorithm], now: Date) throws(KeyStoreError) -> InitializeResult {
+    /// - Throws: ``KeyStoreError/noAlgorithms``, or a ``KeyStoreError`` when the store cannot be read or written.
+    public func initialize(algorithms: [JWSAlgorithm], policy: RotationPolicy? = nil, now: Date) async throws(KeyStoreError) -> InitializeResult {
         guard !algorithms.isEmpty else { throw .noAlgorithms }
-        var prepared = try files.createIfMissing()
-        return try exclusively { () throws(KeyStoreError) -> InitializeResult in
-            let snapshot = try readSnapshot(verifyingKeysExcept: [])
-            if snapshot.manifestBytes == nil, case .directory(let mode) = try files.status(), mode & 0o077 != 0 {
-                try files.restrictToOwner()
-                prepared = true
-            }
-            try files.checkOwnerOnly()
-            let old = snapshot.manifest
+        return try await storage.update(skipping: [], prepare: true) { snapshot throws(KeyStoreError) -> KeySetChange<InitializeResult> in
+            let old = snapshot?.manifest ?? .empty
             let time = Timestamp.rounded(now)
             var manifest = old
             var newKeys: [String: JWSSigningKey] = [:]
@@ -51,19 +45,43 @@ extension KeyStore {
                     created.append(record)
                 }
             }
-            if !created.isEmpty { try commit(from: old, to: manifest, newKeys: newKeys) }
-            return InitializeResult(created: created, unchanged: unchanged, preparedDirectory: prepared)
+            var policyChanged = false
+            if let policy {
+                var stored = manifest.policy ?? StoredRotationPolicy(current: policy)
+                policyChanged = stored.record(policy, now: now) || manifest.policy == nil
+                manifest.policy = stored
+            }
+            let result = InitializeResult(created: created, unchanged: unchanged, preparedDirectory: snapshot == nil)
+            guard !created.isEmpty || policyChanged else { return .unchanged(result) }
+            return KeySetChange(manifest: manifest, keys: newKeys, result: result)
+        }
+    }
+
+    /// Records the timing the server runs with. A policy replaced by smaller values keeps counting until it can no
+    /// longer matter (``StoredRotationPolicy``). Writes nothing when nothing changes.
+    /// - Returns: the stored policy after the change.
+    @discardableResult
+    public func recordPolicy(_ policy: RotationPolicy, now: Date) async throws(KeyStoreError) -> StoredRotationPolicy {
+        let notInitialized = storage.notInitializedError
+        return try await storage.update(skipping: [], prepare: false) { snapshot throws(KeyStoreError) -> KeySetChange<StoredRotationPolicy> in
+            guard var manifest = snapshot?.manifest else { throw notInitialized }
+            var stored = manifest.policy ?? StoredRotationPolicy(current: policy)
+            let changed = stored.record(policy, now: now) || manifest.policy == nil
+            guard changed else { return .unchanged(stored) }
+            manifest.policy = stored
+            return KeySetChange(manifest: manifest, result: stored)
         }
     }
 
     /// Rotates: the `next` key becomes `current` (signs), the `current` key becomes `previous`, a fresh `next` is
     /// published.
     ///
-    /// Refused while the `next` key has been published for less than `policy.jwksMaxAge`, because verifiers holding a
-    /// cached JWKS would not know it yet and would reject its tokens. `force` overrides that and returns a warning.
+    /// Refused while the `next` key has been published for less than the effective JWKS max-age, because verifiers
+    /// holding a cached JWKS would not know it yet and would reject its tokens. `force` overrides that and returns a
+    /// warning.
     /// - Parameters:
     ///   - algorithm: the algorithm to rotate; `nil` rotates every algorithm in the set, all or none.
-    ///   - policy: `jwksMaxAge` is the publication lead required.
+    ///   - policy: a floor for the stored policy (each value the larger of the two); the stored one alone when `nil`.
     ///   - now: the current time.
     ///   - force: rotate even when the `next` key was published too recently.
     /// - Throws: ``KeyStoreError/rotationTooEarly(keyID:algorithm:publishedSeconds:jwksMaxAgeSeconds:secondsLeft:)``
@@ -72,21 +90,21 @@ extension KeyStore {
     ///   the JWKS would list more keys than verifiers accept, or a load/write error.
     public func rotate(
         algorithm: JWSAlgorithm? = nil,
-        policy: RotationPolicy = RotationPolicy(),
+        policy: RotationPolicy? = nil,
         now: Date,
         force: Bool = false
-    ) throws(KeyStoreError) -> RotationResult {
-        try files.checkOwnerOnly()
-        return try exclusively { () throws(KeyStoreError) -> RotationResult in
-            let snapshot = try readSnapshot(verifyingKeysExcept: [])
-            guard snapshot.manifestBytes != nil else { throw .notInitialized(directory: directory) }
+    ) async throws(KeyStoreError) -> RotationResult {
+        let notInitialized = storage.notInitializedError
+        return try await storage.update(skipping: [], prepare: false) { snapshot throws(KeyStoreError) -> KeySetChange<RotationResult> in
+            guard let snapshot else { throw notInitialized }
             let old = snapshot.manifest
+            let effective = Self.effectivePolicy(old, floor: policy, now: now)
             let algorithms: [JWSAlgorithm]
             if let algorithm {
                 guard !old.records(for: algorithm).isEmpty else { throw .noKeys(algorithm, available: old.algorithms) }
                 algorithms = [algorithm]
             } else {
-                guard !old.algorithms.isEmpty else { throw .notInitialized(directory: directory) }
+                guard !old.algorithms.isEmpty else { throw notInitialized }
                 algorithms = old.algorithms
             }
             var warnings: [KeyStoreWarning] = []
@@ -94,7 +112,7 @@ extension KeyStore {
             var longestWait = 0
             for algorithm in algorithms {
                 guard let next = old.record(for: algorithm, state: .next) else { throw .noNextKey(algorithm) }
-                guard let early = Self.earlyActivation(of: next, policy: policy, now: now) else { continue }
+                guard let early = Self.earlyActivation(of: next, policy: effective, now: now) else { continue }
                 if force {
                     warnings.append(
                         .earlyActivation(keyID: next.keyID, algorithm: algorithm, publishedSeconds: early.published, jwksMaxAgeSeconds: early.maxAge)
@@ -111,78 +129,43 @@ extension KeyStore {
                 }
             }
             if let refusal { throw refusal }
-
-            let time = Timestamp.rounded(now)
-            var manifest = old
-            var newKeys: [String: JWSSigningKey] = [:]
-            var rotations: [RotationResult.Rotation] = []
-            for algorithm in algorithms {
-                guard var activated = old.record(for: algorithm, state: .next), var retired = old.record(for: algorithm, state: .current) else {
-                    throw .noCurrentKey(algorithm)
-                }
-                activated.state = .current
-                activated.activatedAt = time
-                retired.state = .previous
-                retired.retiredAt = time
-                manifest.replace(activated)
-                manifest.replace(retired)
-                let (created, key) = try newKey(algorithm, state: .next, at: time, avoiding: manifest)
-                manifest.insert(created)
-                newKeys[created.keyID] = key
-                rotations.append(RotationResult.Rotation(algorithm: algorithm, activated: activated, retired: retired, created: created))
-            }
+            let (manifest, newKeys, rotations) = try rotated(old, algorithms: algorithms, now: now)
             let published = manifest.records.filter(\.isPublished).count
             if published > JWKSet.maximumKeyCount {
                 throw .tooManyPublishedKeys(count: published, limit: JWKSet.maximumKeyCount)
             }
-            try commit(from: old, to: manifest, newKeys: newKeys)
-            return RotationResult(rotations: rotations, warnings: warnings)
+            return KeySetChange(manifest: manifest, keys: newKeys, result: RotationResult(rotations: rotations, warnings: warnings))
         }
     }
 
     /// Removes the `previous` keys whose tokens can no longer be accepted anywhere: those that stopped signing at
-    /// least `maxTokenLifetime + leeway + jwksMaxAge` ago. Others are kept and reported with the time they become
-    /// removable.
+    /// least `maxTokenLifetime + leeway + jwksMaxAge` (of the effective policy) ago. Others are kept and reported with
+    /// the time they become removable.
     ///
     /// - Returns: the removed and the kept keys; both empty when there are no `previous` keys (nothing to prune).
     /// - Throws: ``KeyStoreError/pruneTooEarly(_:)`` when there are `previous` keys and none is removable yet.
-    public func prune(policy: RotationPolicy = RotationPolicy(), now: Date) throws(KeyStoreError) -> PruneResult {
-        try files.checkOwnerOnly()
-        return try exclusively { () throws(KeyStoreError) -> PruneResult in
-            let snapshot = try readSnapshot(verifyingKeysExcept: [])
-            guard snapshot.manifestBytes != nil else { throw .notInitialized(directory: directory) }
-            let old = snapshot.manifest
-            var manifest = old
-            var removed: [KeyRecord] = []
-            var pending: [PendingRemoval] = []
-            for record in old.records where record.state == .previous {
-                let removableAt = (record.retiredAt ?? record.publishedAt).addingTimeInterval(policy.retention.timeInterval)
-                if now >= removableAt {
-                    manifest.remove(keyID: record.keyID)
-                    removed.append(record)
-                } else {
-                    let left = Int(removableAt.timeIntervalSince(now).rounded(.up))
-                    pending.append(PendingRemoval(record: record, removableAt: removableAt, secondsLeft: left))
-                }
-            }
-            if removed.isEmpty && !pending.isEmpty { throw .pruneTooEarly(pending) }
-            if !removed.isEmpty { try commit(from: old, to: manifest, newKeys: [:]) }
-            return PruneResult(removed: removed, pending: pending)
+    public func prune(policy: RotationPolicy? = nil, now: Date) async throws(KeyStoreError) -> PruneResult {
+        let notInitialized = storage.notInitializedError
+        return try await storage.update(skipping: [], prepare: false) { snapshot throws(KeyStoreError) -> KeySetChange<PruneResult> in
+            guard let snapshot else { throw notInitialized }
+            let (manifest, result) = Self.pruned(snapshot.manifest, policy: Self.effectivePolicy(snapshot.manifest, floor: policy, now: now), now: now)
+            if result.removed.isEmpty && !result.pending.isEmpty { throw .pruneTooEarly(result.pending) }
+            return result.removed.isEmpty ? .unchanged(result) : KeySetChange(manifest: manifest, result: result)
         }
     }
 
     /// Removes a key at once, whatever its state (a compromised key): tokens it signed fail from the next reload.
     ///
     /// The algorithm stays usable: revoking the `current` key promotes the `next` key to `current` (with a warning if
-    /// it was published less than `policy.jwksMaxAge` ago) and creates a new `next`; revoking the `next` key creates a
-    /// new `next`. The revoked key's own file is not read, so a missing or corrupt key can be revoked.
+    /// it was published less than the JWKS max-age ago) and creates a new `next`; revoking the `next` key creates a
+    /// new `next`. The revoked key itself is not opened, so a missing or corrupt key can be revoked.
     /// - Throws: ``KeyStoreError/unknownKeyID(_:known:)``, or a load/write error.
-    public func revoke(keyID: String, policy: RotationPolicy = RotationPolicy(), now: Date) throws(KeyStoreError) -> RevokeResult {
-        try files.checkOwnerOnly()
-        return try exclusively { () throws(KeyStoreError) -> RevokeResult in
-            let snapshot = try readSnapshot(verifyingKeysExcept: [keyID])
-            guard snapshot.manifestBytes != nil else { throw .notInitialized(directory: directory) }
+    public func revoke(keyID: String, policy: RotationPolicy? = nil, now: Date) async throws(KeyStoreError) -> RevokeResult {
+        let notInitialized = storage.notInitializedError
+        return try await storage.update(skipping: [keyID], prepare: false) { snapshot throws(KeyStoreError) -> KeySetChange<RevokeResult> in
+            guard let snapshot else { throw notInitialized }
             let old = snapshot.manifest
+            let effective = Self.effectivePolicy(old, floor: policy, now: now)
             guard let revoked = old.record(keyID: keyID) else { throw .unknownKeyID(keyID, known: old.records.map(\.keyID)) }
             let algorithm = revoked.algorithm
             let time = Timestamp.rounded(now)
@@ -198,7 +181,7 @@ extension KeyStore {
                 missing = [.next]
             case .current:
                 if var next = old.record(for: algorithm, state: .next) {
-                    if let early = Self.earlyActivation(of: next, policy: policy, now: now) {
+                    if let early = Self.earlyActivation(of: next, policy: effective, now: now) {
                         warnings.append(
                             .earlyActivation(
                                 keyID: next.keyID,
@@ -227,15 +210,109 @@ extension KeyStore {
             }
             if created.contains(where: { $0.state == .current }), let current = created.first {
                 warnings.append(
-                    .earlyActivation(keyID: current.keyID, algorithm: algorithm, publishedSeconds: 0, jwksMaxAgeSeconds: policy.maxAgeSeconds)
+                    .earlyActivation(keyID: current.keyID, algorithm: algorithm, publishedSeconds: 0, jwksMaxAgeSeconds: effective.maxAgeSeconds)
                 )
             }
-            try commit(from: old, to: manifest, newKeys: newKeys)
-            return RevokeResult(revoked: revoked, promoted: promoted, created: created, warnings: warnings)
+            return KeySetChange(
+                manifest: manifest,
+                keys: newKeys,
+                result: RevokeResult(revoked: revoked, promoted: promoted, created: created, warnings: warnings)
+            )
+        }
+    }
+
+    /// One step of automatic rotation (`jot serve --rotate-every`), safe to run on every replica at once: under the
+    /// storage's lock, each algorithm whose `current` key has signed for `interval` rotates — only once its `next` key
+    /// has been published for the JWKS max-age, never forced — and every removable `previous` key is pruned. A replica
+    /// that runs it right after another finds nothing due.
+    /// - Returns: what was rotated and pruned (both empty when nothing was due).
+    public func rotateIfDue(every interval: Duration, policy: RotationPolicy? = nil, now: Date) async throws(KeyStoreError) -> AutomaticRotationResult {
+        let notInitialized = storage.notInitializedError
+        return try await storage.update(skipping: [], prepare: false) { snapshot throws(KeyStoreError) -> KeySetChange<AutomaticRotationResult> in
+            guard let snapshot else { throw notInitialized }
+            let old = snapshot.manifest
+            let effective = Self.effectivePolicy(old, floor: policy, now: now)
+            var due: [JWSAlgorithm] = []
+            var waiting: [AutomaticRotationResult.Waiting] = []
+            for algorithm in old.algorithms {
+                guard let current = old.record(for: algorithm, state: .current), let next = old.record(for: algorithm, state: .next) else { continue }
+                let rotateAt = (current.activatedAt ?? current.publishedAt).addingTimeInterval(interval.timeInterval)
+                let publishedEnough = next.publishedAt.addingTimeInterval(effective.publicationLead.timeInterval)
+                let at = max(rotateAt, publishedEnough)
+                if at <= now {
+                    due.append(algorithm)
+                } else {
+                    waiting.append(.init(algorithm: algorithm, rotatesAt: at))
+                }
+            }
+            var manifest = old
+            var newKeys: [String: JWSSigningKey] = [:]
+            var rotations: [RotationResult.Rotation] = []
+            if !due.isEmpty { (manifest, newKeys, rotations) = try rotated(old, algorithms: due, now: now) }
+            let (prunedManifest, pruned) = Self.pruned(manifest, policy: effective, now: now)
+            let result = AutomaticRotationResult(rotations: rotations, pruned: pruned.removed, waiting: waiting)
+            guard !rotations.isEmpty || !pruned.removed.isEmpty else { return .unchanged(result) }
+            return KeySetChange(manifest: prunedManifest, keys: newKeys, result: result)
+        }
+    }
+
+    /// Seals every key again under `sealer` (`jot keys rewrap`), in one atomic change: a crash leaves every key
+    /// sealed under the old key-encryption key or every key under the new one. Keys stored unsealed in a directory are
+    /// sealed from then on.
+    public func rewrap(to sealer: KeySealer) async throws(KeyStoreError) -> RewrapResult {
+        let notInitialized = storage.notInitializedError
+        return try await storage.update(skipping: [], prepare: false) { snapshot throws(KeyStoreError) -> KeySetChange<RewrapResult> in
+            guard let snapshot else { throw notInitialized }
+            let result = RewrapResult(keyIDs: snapshot.manifest.records.map(\.keyID), from: snapshot.manifest.sealedBy, to: sealer.identifier)
+            return KeySetChange(manifest: snapshot.manifest, keys: snapshot.keys, reseal: sealer, result: result)
         }
     }
 
     // MARK: - Helpers
+
+    private func rotated(
+        _ old: Manifest,
+        algorithms: [JWSAlgorithm],
+        now: Date
+    ) throws(KeyStoreError) -> (Manifest, [String: JWSSigningKey], [RotationResult.Rotation]) {
+        let time = Timestamp.rounded(now)
+        var manifest = old
+        var newKeys: [String: JWSSigningKey] = [:]
+        var rotations: [RotationResult.Rotation] = []
+        for algorithm in algorithms {
+            guard var activated = old.record(for: algorithm, state: .next), var retired = old.record(for: algorithm, state: .current) else {
+                throw .noCurrentKey(algorithm)
+            }
+            activated.state = .current
+            activated.activatedAt = time
+            retired.state = .previous
+            retired.retiredAt = time
+            manifest.replace(activated)
+            manifest.replace(retired)
+            let (created, key) = try newKey(algorithm, state: .next, at: time, avoiding: manifest)
+            manifest.insert(created)
+            newKeys[created.keyID] = key
+            rotations.append(RotationResult.Rotation(algorithm: algorithm, activated: activated, retired: retired, created: created))
+        }
+        return (manifest, newKeys, rotations)
+    }
+
+    private static func pruned(_ old: Manifest, policy: RotationPolicy, now: Date) -> (Manifest, PruneResult) {
+        var manifest = old
+        var removed: [KeyRecord] = []
+        var pending: [PendingRemoval] = []
+        for record in old.records where record.state == .previous {
+            let removableAt = (record.retiredAt ?? record.publishedAt).addingTimeInterval(policy.retention.timeInterval)
+            if now >= removableAt {
+                manifest.remove(keyID: record.keyID)
+                removed.append(record)
+            } else {
+                let left = Int(removableAt.timeIntervalSince(now).rounded(.up))
+                pending.append(PendingRemoval(record: record, removableAt: removableAt, secondsLeft: left))
+            }
+        }
+        return (manifest, PruneResult(removed: removed, pending: pending))
+    }
 
     private func newKey(
         _ algorithm: JWSAlgorithm,

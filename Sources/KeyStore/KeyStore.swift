@@ -1,163 +1,110 @@
 import Crypto
 import JOSE
 
-/// A key directory (`Keys/` by default): a manifest plus one file per key, changed only under an exclusive lock and
-/// only by crash-safe steps.
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// A key set and its safe lifecycle: next → current → previous → removed, with the unsafe steps refused.
 ///
-/// Layout: the directory has mode 0700; each asymmetric key is a PKCS#8 PEM `<kid>.pem` whose `kid` is its RFC 7638
-/// thumbprint; each shared secret is a private `oct` JWK `<kid>.oct.json` with a random `kid`; `manifest.json` lists
-/// every key's `kid`, `alg`, state and timestamps; `.lock` is the `flock` lock file. Files have mode 0600. Other files
-/// are ignored, and temporary or unreferenced key files left by an interrupted change are removed by the next change.
+/// The rules are implemented once, here; where the keys are kept is a ``KeyStorage``: a key directory (`Keys/`,
+/// ``init(directory:rsaKeySize:sealer:)``) or a PostgreSQL database (the `PostgresStore` library). Every change reads
+/// the whole set and replaces it atomically under the storage's exclusive lock, so concurrent `jot keys` commands,
+/// automatic rotation and several replicas never interleave.
 ///
-/// A change writes new key files (temporary file, fsync, rename), fsyncs the directory, then replaces the manifest the
-/// same way (the commit point), then removes key files the manifest no longer references. A crash at any instant
-/// leaves the old or the new manifest, and every key that manifest references is on disk.
-///
-/// Every method blocks its thread: on the lock, on fsync and, for RSA, on key generation (tens to hundreds of
-/// milliseconds). From async code use the `async` overloads, which run the work on a Dispatch queue instead of the
-/// cooperative pool.
+/// Timing comes from a ``RotationPolicy``: the one stored with the keys (``recordPolicy(_:now:)``; `jot serve` and
+/// `jot keys init` record theirs), raised to at least any policy a caller passes. Time is always passed in (`now`).
 public struct KeyStore: Sendable {
-    /// The key directory's path.
-    public let directory: String
     /// RSA modulus size for generated RSA keys (at least 2048).
     public let rsaKeySize: Int
-    let files: KeyDirectory
-    let faultInjection: FaultInjection?
+    let storage: any KeyStorage
 
     /// A store for the key directory at `directory`. Nothing is read or created until a method is called.
-    public init(directory: String, rsaKeySize: Int = 2048) {
-        self.init(directory: directory, rsaKeySize: rsaKeySize, faultInjection: nil)
+    /// - Parameter sealer: seals new keys of a new directory and opens sealed ones (`--key-encryption-key-file`).
+    public init(directory: String, rsaKeySize: Int = 2048, sealer: KeySealer? = nil) {
+        self.init(storage: DirectoryKeyStorage(directory: directory, sealer: sealer), rsaKeySize: rsaKeySize)
     }
 
-    /// A store that calls `faultInjection` at each step of every change (crash-safety tests).
-    package init(directory: String, rsaKeySize: Int = 2048, faultInjection: FaultInjection?) {
-        self.directory = directory
-        self.rsaKeySize = rsaKeySize
-        self.files = KeyDirectory(path: directory)
-        self.faultInjection = faultInjection
+    /// A directory store that calls `faultInjection` at each step of every change (crash-safety tests).
+    package init(directory: String, rsaKeySize: Int = 2048, sealer: KeySealer? = nil, faultInjection: FaultInjection?) {
+        self.init(storage: DirectoryKeyStorage(directory: directory, sealer: sealer, faultInjection: faultInjection), rsaKeySize: rsaKeySize)
     }
+
+    /// A store over any storage.
+    package init(storage: any KeyStorage, rsaKeySize: Int = 2048) {
+        self.storage = storage
+        self.rsaKeySize = rsaKeySize
+    }
+
+    /// Names the store in messages and logs: `key directory 'Keys'`, `PostgreSQL database jot@host:5432/jot`.
+    public var location: String { storage.location }
 
     // MARK: - Reading
 
     /// Loads and validates the whole key set.
     ///
-    /// Checks the directory (0700) and file modes (0600), the manifest (structure, one `current` and at most one
-    /// `next` per algorithm), that every referenced file exists and holds a key of its algorithm, and that each
-    /// asymmetric key's thumbprint is its `kid`. Stray files are ignored.
+    /// Directory: checks the directory (0700) and file modes (0600), the manifest (structure, one `current` and at most
+    /// one `next` per algorithm), that every referenced file exists and holds a key of its algorithm, and that each
+    /// asymmetric key's thumbprint is its `kid`. Sealed keys are opened with the key-encryption key.
     /// - Throws: ``KeyStoreError`` naming the first problem; keep using the previously loaded set then.
-    public func load() throws(KeyStoreError) -> LoadedKeySet {
-        try files.checkOwnerOnly()
-        let snapshot = try files.withLock(.shared) { () throws(KeyStoreError) -> Snapshot in
-            try readSnapshot(verifyingKeysExcept: [])
-        }
-        guard let manifestBytes = snapshot.manifestBytes else { throw .notInitialized(directory: directory) }
-        let digest = SHA256.hash(data: manifestBytes)
-        let fingerprint = digest.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
-        return LoadedKeySet(records: snapshot.manifest.records, keys: snapshot.keys, fingerprint: fingerprint)
+    public func load() async throws(KeyStoreError) -> LoadedKeySet {
+        guard let stored = try await storage.read(skipping: []) else { throw storage.notInitializedError }
+        return Self.loaded(stored)
     }
 
-    /// The keys for a table (`jot keys list`), with the times `policy` gives for rotating and pruning.
+    /// Loads the key set unless its version is still `version` (a cheap check: no key is opened then).
+    /// - Returns: the new set, or `nil` when it has not changed.
+    public func load(ifChangedFrom version: String?) async throws(KeyStoreError) -> LoadedKeySet? {
+        if let version, try await storage.version() == version { return nil }
+        return try await load()
+    }
+
+    /// Whether the store has a key set (`jot keys init` ran).
+    public func isInitialized() async throws(KeyStoreError) -> Bool {
+        do {
+            return try await storage.version() != nil
+        } catch .notInitialized {
+            return false
+        }
+    }
+
+    /// The keys for a table (`jot keys list`), with the times the effective policy gives for rotating and pruning.
     ///
-    /// Reads only the manifest (not the key files), so it works for diagnosing a directory that fails to load.
-    public func list(policy: RotationPolicy = RotationPolicy()) throws(KeyStoreError) -> [KeyListEntry] {
-        try files.checkOwnerOnly()
-        let manifest = try files.withLock(.shared) { () throws(KeyStoreError) -> Manifest? in try readManifest()?.manifest }
-        guard let manifest else { throw .notInitialized(directory: directory) }
-        return manifest.records.map { KeyListEntry(record: $0, policy: policy) }
-    }
-
-    // MARK: - Snapshots
-
-    struct Snapshot {
-        var manifest: Manifest
-        /// `nil` when there is no manifest yet.
-        var manifestBytes: [UInt8]?
-        var keys: [String: JWSSigningKey]
-    }
-
-    func readManifest() throws(KeyStoreError) -> (manifest: Manifest, bytes: [UInt8])? {
-        guard let bytes = try files.readFile(KeyFileName.manifest, limit: Manifest.maximumBytes) else { return nil }
-        return (try Manifest(bytes: bytes, path: files.path(of: KeyFileName.manifest)), bytes)
-    }
-
-    /// Reads the manifest (an empty one if there is none) and every key file it references except `skipped`.
-    func readSnapshot(verifyingKeysExcept skipped: Set<String>) throws(KeyStoreError) -> Snapshot {
-        guard let (manifest, bytes) = try readManifest() else { return Snapshot(manifest: .empty, manifestBytes: nil, keys: [:]) }
-        var keys: [String: JWSSigningKey] = [:]
-        for record in manifest.records where !skipped.contains(record.keyID) {
-            let path = files.path(of: record.fileName)
-            guard let contents = try files.readFile(record.fileName, limit: KeyFile.maximumBytes) else {
-                throw .missingKeyFile(keyID: record.keyID, path: path)
-            }
-            keys[record.keyID] = try KeyFile.decode(contents, record: record, path: path)
-        }
-        return Snapshot(manifest: manifest, manifestBytes: bytes, keys: keys)
-    }
-
-    // MARK: - Changes
-
-    func step(_ step: Step) throws(KeyStoreError) {
-        try faultInjection?(step)
-    }
-
-    /// Runs a change under the exclusive lock.
-    func exclusively<T>(_ change: () throws(KeyStoreError) -> T) throws(KeyStoreError) -> T {
-        try files.withLock(.exclusive) { () throws(KeyStoreError) -> T in
-            try step(.locked)
-            return try change()
-        }
-    }
-
-    /// Makes `new` the key set on disk: new key files first, then the manifest (the commit point), then removal of
-    /// the files of keys `new` no longer has. Leftovers of interrupted earlier changes are removed first.
-    func commit(from old: Manifest, to new: Manifest, newKeys: [String: JWSSigningKey]) throws(KeyStoreError) {
-        try removeLeftovers(keeping: Set(old.records.map(\.keyID)).union(new.records.map(\.keyID)))
-        let added = new.records.filter { old.record(keyID: $0.keyID) == nil }
-        for record in added {
-            guard let key = newKeys[record.keyID] else { continue }
-            try files.replaceFile(
-                record.fileName,
-                with: KeyFile.encode(key),
-                written: { () throws(KeyStoreError) in try step(.keyFileWritten(keyID: record.keyID)) },
-                renamed: { () throws(KeyStoreError) in try step(.keyFileRenamed(keyID: record.keyID)) }
-            )
-        }
-        if !added.isEmpty {
-            try files.syncDirectory()
-            try step(.keyFilesSynced)
-        }
-        try files.replaceFile(
-            KeyFileName.manifest,
-            with: new.encoded(),
-            written: { () throws(KeyStoreError) in try step(.manifestWritten) },
-            renamed: { () throws(KeyStoreError) in try step(.manifestRenamed) }
+    /// Reads only the records (no key is opened), so it works for diagnosing a store that fails to load.
+    public func list(policy: RotationPolicy? = nil, now: Date) async throws(KeyStoreError) -> KeyListing {
+        guard let manifest = try await storage.readManifest() else { throw storage.notInitializedError }
+        let effective = Self.effectivePolicy(manifest, floor: policy, now: now)
+        return KeyListing(
+            entries: manifest.records.map { KeyListEntry(record: $0, policy: effective) },
+            stored: manifest.policy,
+            effective: effective,
+            sealedBy: manifest.sealedBy
         )
-        try files.syncDirectory()
-        try step(.manifestSynced)
-        let removed = old.records.filter { new.record(keyID: $0.keyID) == nil }
-        for record in removed {
-            try files.removeFile(record.fileName)
-            try step(.keyFileRemoved(keyID: record.keyID))
-        }
-        if !removed.isEmpty {
-            try files.syncDirectory()
-            try step(.removalsSynced)
+    }
+
+    /// The rotation policy stored with the keys (`nil` before one was recorded).
+    public func storedPolicy() async throws(KeyStoreError) -> StoredRotationPolicy? {
+        guard let manifest = try await storage.readManifest() else { throw storage.notInitializedError }
+        return manifest.policy
+    }
+
+    static func loaded(_ stored: StoredKeySet) -> LoadedKeySet {
+        LoadedKeySet(records: stored.manifest.records, keys: stored.keys, fingerprint: stored.version, policy: stored.manifest.policy)
+    }
+
+    /// The policy the safety clocks use: the stored one (with superseded values still in force) raised to `floor`.
+    static func effectivePolicy(_ manifest: Manifest?, floor: RotationPolicy?, now: Date) -> RotationPolicy {
+        switch (manifest?.policy?.effective(at: now), floor) {
+        case (let stored?, let floor?): stored.atLeast(floor)
+        case (let stored?, nil): stored
+        case (nil, let floor?): floor
+        case (nil, nil): RotationPolicy()
         }
     }
 
-    /// Removes temporary files and key files that no manifest references (left by a crash).
-    private func removeLeftovers(keeping keyIDs: Set<String>) throws(KeyStoreError) {
-        var removedAny = false
-        for name in try files.fileNames() {
-            let isTemporary = name.hasPrefix(KeyFileName.temporaryPrefix)
-            let isOrphan = KeyFileName.keyID(ofKeyFile: name).map { !keyIDs.contains($0) } ?? false
-            if isTemporary || isOrphan {
-                try files.removeFile(name)
-                removedAny = true
-            }
-        }
-        if removedAny { try files.syncDirectory() }
-    }
+    // MARK: - Key generation
 
     /// A new key: asymmetric keys get their thumbprint as `kid`, secrets a random 128-bit `kid` (never derived from
     /// the secret).
@@ -179,4 +126,15 @@ public struct KeyStore: Sendable {
             if existing.record(keyID: keyID) == nil { return key }
         }
     }
+}
+
+/// What `jot keys list` shows: the keys and the policy behind their times.
+public struct KeyListing: Sendable {
+    public let entries: [KeyListEntry]
+    /// The policy stored with the keys, if any.
+    public let stored: StoredRotationPolicy?
+    /// The values the times were computed with.
+    public let effective: RotationPolicy
+    /// The identifier of the key-encryption key that seals the keys; `nil` when they are stored unsealed.
+    public let sealedBy: String?
 }

@@ -55,6 +55,23 @@ public enum KeyStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case keyGenerationFailed(JWSAlgorithm, reason: String)
     /// The change would publish more keys than a verifier accepts in one JWKS (`JWKSet.maximumKeyCount`).
     case tooManyPublishedKeys(count: Int, limit: Int)
+    /// A database store has no key set yet.
+    case databaseNotInitialized(location: String)
+    /// The database could not be reached or answered with an error.
+    case database(location: String, operation: String, detail: String)
+    /// The database's schema was written by a newer Jot; it is never modified by an older one.
+    case schemaTooNew(location: String, version: Int, known: Int)
+    /// The key-encryption key file is missing, unreadable or not 32 bytes.
+    case invalidKeyEncryptionKey(path: String, reason: String)
+    /// The keys are sealed and no key-encryption key was given.
+    case keyEncryptionKeyRequired(location: String, sealedBy: String)
+    /// The store keeps private keys only sealed (PostgreSQL) and no key-encryption key was given.
+    case sealingRequired(location: String)
+    /// A key was sealed under another key-encryption key than the one given.
+    case keyEncryptionKeyMismatch(keyID: String, location: String, sealedBy: String, given: String)
+    /// A sealed key does not open with the right key-encryption key: it was altered.
+    case cannotOpenSealedKey(keyID: String, location: String, reason: String)
+    case keySealingFailed(keyID: String, reason: String)
 
     public var description: String {
         switch self {
@@ -121,6 +138,28 @@ public enum KeyStoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .tooManyPublishedKeys(let count, let limit):
             "rotating would publish \(count) keys, and verifiers refuse a JWKS of more than \(limit): "
                 + "prune previous keys first: jot keys prune (or remove unused ones with `jot keys revoke KID`)"
+        case .databaseNotInitialized(let location):
+            "no key set in \(location): create one with `jot keys init --database URL` (or start `jot serve` on it)"
+        case .database(let location, let operation, let detail):
+            "cannot \(operation) in \(location): \(detail)"
+        case .schemaTooNew(let location, let version, let known):
+            "\(location) has schema version \(version), newer than this jot understands (up to \(known)): "
+                + "it was upgraded by a newer release; run that release (the database is left untouched)"
+        case .invalidKeyEncryptionKey(let path, let reason):
+            "key-encryption key '\(path)' cannot be used: \(reason)"
+        case .keyEncryptionKeyRequired(let location, let sealedBy):
+            "the keys in \(location) are sealed under key-encryption key \(sealedBy): "
+                + "give that key with --key-encryption-key-file FILE (env JOT_KEY_ENCRYPTION_KEY_FILE)"
+        case .sealingRequired(let location):
+            "\(location) keeps private keys only sealed: give a key-encryption key with --key-encryption-key-file FILE "
+                + "(env JOT_KEY_ENCRYPTION_KEY_FILE); create one with `jot keys generate-kek --out FILE`"
+        case .keyEncryptionKeyMismatch(let keyID, let location, let sealedBy, let given):
+            "cannot open key '\(keyID)' in \(location): it is sealed under key-encryption key \(sealedBy), "
+                + "but the key given is \(given): give the key-encryption key it was sealed with"
+        case .cannotOpenSealedKey(let keyID, let location, let reason):
+            "cannot open sealed key '\(keyID)' in \(location): \(reason); restore it from a backup, or remove it with `jot keys revoke \(keyID)`"
+        case .keySealingFailed(let keyID, let reason):
+            "could not seal key '\(keyID)': \(reason)"
         }
     }
 

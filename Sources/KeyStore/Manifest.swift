@@ -1,4 +1,4 @@
-import JOSE
+package import JOSE
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -19,15 +19,27 @@ import Foundation
 ///   ]
 /// }
 /// ```
-struct Manifest: Sendable, Hashable {
+///
+/// Optional members: `"policy"` (the stored ``StoredRotationPolicy``) and `"sealedBy"` (the identifier of the
+/// key-encryption key that sealed every key; absent when the keys are plain PEM files). Readers of the first version
+/// ignore both.
+///
+/// The in-memory value is the model of a stored key set for every storage; only the directory reads and writes it as JSON.
+package struct Manifest: Sendable, Hashable {
     static let formatName = "jot-keys"
     static let version = 1
     static let maximumBytes = 1 << 20
 
-    private(set) var records: [KeyRecord]
+    package private(set) var records: [KeyRecord]
+    /// The rotation policy recorded with the keys; `nil` in a key set written before policies were stored.
+    package var policy: StoredRotationPolicy?
+    /// The identifier of the key-encryption key every key is sealed with; `nil` when keys are stored unsealed.
+    package var sealedBy: String?
 
-    init(records: [KeyRecord]) {
+    package init(records: [KeyRecord], policy: StoredRotationPolicy? = nil, sealedBy: String? = nil) {
         self.records = Self.sorted(records)
+        self.policy = policy
+        self.sealedBy = sealedBy
     }
 
     static let empty = Manifest(records: [])
@@ -57,6 +69,12 @@ struct Manifest: Sendable, Hashable {
         }
         try Self.checkInvariants(records)
         self.records = Self.sorted(records)
+        self.policy = try document["policy"].map { value throws(KeyStoreError) in try Self.policy(value, path: path) }
+        switch document["sealedBy"] {
+        case nil: self.sealedBy = nil
+        case .string(let identifier)? where KeyFileName.isValidKeyID(identifier): self.sealedBy = identifier
+        default: throw .invalidManifest(path: path, reason: "\"sealedBy\" must be a key-encryption key identifier")
+        }
     }
 
     /// Pretty-printed JSON with a final newline.
@@ -65,37 +83,55 @@ struct Manifest: Sendable, Hashable {
         document["format"] = .string(Self.formatName)
         document["version"] = .number(JSONNumber(Self.version))
         document["keys"] = .array(records.map { .object(Self.object($0)) })
+        if let policy { document["policy"] = .object(Self.object(policy)) }
+        if let sealedBy { document["sealedBy"] = .string(sealedBy) }
         return Array((JSONWriter.prettyString(.object(document)) + "\n").utf8)
     }
 
-    func record(keyID: String) -> KeyRecord? { records.first { $0.keyID == keyID } }
+    package func record(keyID: String) -> KeyRecord? { records.first { $0.keyID == keyID } }
 
-    func records(for algorithm: JWSAlgorithm) -> [KeyRecord] { records.filter { $0.algorithm == algorithm } }
+    package func records(for algorithm: JWSAlgorithm) -> [KeyRecord] { records.filter { $0.algorithm == algorithm } }
 
-    func record(for algorithm: JWSAlgorithm, state: KeyState) -> KeyRecord? {
+    package func record(for algorithm: JWSAlgorithm, state: KeyState) -> KeyRecord? {
         records.first { $0.algorithm == algorithm && $0.state == state }
     }
 
     /// Algorithms that have keys, in a stable order.
-    var algorithms: [JWSAlgorithm] {
+    package var algorithms: [JWSAlgorithm] {
         JWSAlgorithm.allCases.filter { algorithm in records.contains { $0.algorithm == algorithm } }
     }
 
-    mutating func replace(_ record: KeyRecord) {
+    package mutating func replace(_ record: KeyRecord) {
         records = Self.sorted(records.map { $0.keyID == record.keyID ? record : $0 })
     }
 
-    mutating func insert(_ record: KeyRecord) {
+    package mutating func insert(_ record: KeyRecord) {
         records = Self.sorted(records + [record])
     }
 
-    mutating func remove(keyID: String) {
+    package mutating func remove(keyID: String) {
         records.removeAll { $0.keyID == keyID }
+    }
+
+    /// The stored policy as compact JSON (the manifest's `"policy"` member), for storages that keep it elsewhere.
+    package static func encode(policy: StoredRotationPolicy) -> String {
+        JSONWriter.string(.object(object(policy)))
+    }
+
+    /// Reads what ``encode(policy:)`` wrote.
+    package static func decode(policy text: String, location: String) throws(KeyStoreError) -> StoredRotationPolicy {
+        let value: JSONValue
+        do {
+            value = try JSONReader(maxDepth: 4, maxBytes: 64 * 1024).parse(Array(text.utf8))
+        } catch {
+            throw .invalidManifest(path: location, reason: "the stored policy is not valid JSON: \(error)")
+        }
+        return try policy(value, path: location)
     }
 
     // MARK: - Invariants
 
-    static func checkInvariants(_ records: [KeyRecord]) throws(KeyStoreError) {
+    package static func checkInvariants(_ records: [KeyRecord]) throws(KeyStoreError) {
         var seen = Set<String>()
         for record in records where !seen.insert(record.keyID).inserted {
             throw .duplicateKeyID(record.keyID)
@@ -133,6 +169,59 @@ struct Manifest: Sendable, Hashable {
         if let activatedAt = record.activatedAt { object["activatedAt"] = .string(Timestamp.format(activatedAt)) }
         if let retiredAt = record.retiredAt { object["retiredAt"] = .string(Timestamp.format(retiredAt)) }
         return object
+    }
+
+    private static func object(_ policy: StoredRotationPolicy) -> JSONObject {
+        func values(_ policy: RotationPolicy) -> JSONObject {
+            [
+                "jwksMaxAge": .number(JSONNumber(Int(policy.jwksMaxAge.components.seconds))),
+                "maxTokenLifetime": .number(JSONNumber(Int(policy.maxTokenLifetime.components.seconds))),
+                "leeway": .number(JSONNumber(Int(policy.leeway.components.seconds))),
+            ]
+        }
+        var object = values(policy.current)
+        if !policy.superseded.isEmpty {
+            object["superseded"] = .array(
+                policy.superseded.map { old in
+                    var entry = values(old.policy)
+                    entry["until"] = .string(Timestamp.format(old.until))
+                    return .object(entry)
+                }
+            )
+        }
+        return object
+    }
+
+    private static func policy(_ value: JSONValue, path: String) throws(KeyStoreError) -> StoredRotationPolicy {
+        func values(_ value: JSONValue, at name: String) throws(KeyStoreError) -> (RotationPolicy, JSONObject) {
+            guard case .object(let object) = value else { throw .invalidManifest(path: path, reason: "\(name) must be an object") }
+            func seconds(_ member: String) throws(KeyStoreError) -> Duration {
+                guard case .number(let number)? = object[member], let seconds = number.intValue, seconds >= 0 else {
+                    throw .invalidManifest(path: path, reason: "\(name).\(member) must be a whole number of seconds")
+                }
+                return .seconds(seconds)
+            }
+            let policy = RotationPolicy(
+                jwksMaxAge: try seconds("jwksMaxAge"),
+                maxTokenLifetime: try seconds("maxTokenLifetime"),
+                leeway: try seconds("leeway")
+            )
+            return (policy, object)
+        }
+        let (current, object) = try values(value, at: "policy")
+        var superseded: [StoredRotationPolicy.Superseded] = []
+        if let list = object["superseded"] {
+            guard case .array(let entries) = list else { throw .invalidManifest(path: path, reason: "policy.superseded must be an array") }
+            for (index, entry) in entries.enumerated() {
+                let name = "policy.superseded[\(index)]"
+                let (old, fields) = try values(entry, at: name)
+                guard case .string(let text)? = fields["until"], let until = Timestamp.parse(text) else {
+                    throw .invalidManifest(path: path, reason: "\(name).until must be a UTC time like 2026-01-31T12:00:00Z")
+                }
+                superseded.append(.init(policy: old, until: until))
+            }
+        }
+        return StoredRotationPolicy(current: current, superseded: superseded)
     }
 
     private static func record(_ object: JSONObject, index: Int, path: String) throws(KeyStoreError) -> KeyRecord {

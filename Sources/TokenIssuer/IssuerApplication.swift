@@ -1,7 +1,7 @@
 public import Hummingbird
 public import Logging
 public import ServerSupport
-import ServiceLifecycle
+public import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -44,8 +44,8 @@ public enum IssuerApplication {
         return router
     }
 
-    /// The whole application: routes plus the key reloader service (poll + SIGHUP), graceful shutdown on
-    /// SIGTERM/SIGINT through `runService()`.
+    /// The whole application: routes plus the key reloader service (poll + SIGHUP) and `services` (automatic
+    /// rotation, a database's change listener), graceful shutdown on SIGTERM/SIGINT through `runService()`.
     public static func build(
         configuration: IssuerConfiguration,
         keySource: any KeyRingSource,
@@ -54,6 +54,8 @@ public enum IssuerApplication {
         metrics: IssuerMetrics = IssuerMetrics(),
         reloadInterval: Duration = .seconds(1),
         trapSIGHUP: Bool = true,
+        reload: ReloadTrigger = ReloadTrigger(),
+        services: [any Service] = [],
         edge: ServerEdge = ServerEdge(limits: ServerLimits()),
         throttle: LoginThrottle = LoginThrottle(),
         health: IssuerHealth = IssuerHealth(),
@@ -74,6 +76,7 @@ public enum IssuerApplication {
             holder: keys,
             interval: reloadInterval,
             trapSIGHUP: trapSIGHUP,
+            trigger: reload,
             logger: logger,
             onReload: { result in
                 switch result {
@@ -90,7 +93,7 @@ public enum IssuerApplication {
             router: router,
             server: edge.server,
             configuration: edge.configuration(address: .hostname(configuration.host, port: configuration.port), serverName: "jot"),
-            services: [reloader],
+            services: [reloader] + services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger
         )

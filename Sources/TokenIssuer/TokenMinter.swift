@@ -1,4 +1,5 @@
 public import JOSE
+public import KeyStore
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -44,7 +45,7 @@ public struct TokenMinter: Sendable {
     /// 128 random bits from the operating system's CSPRNG, drawn in batches (``JWTIDSource``).
     public static let randomJWTID: @Sendable () -> String = { JWTIDSource.shared.next() }
 
-    public func mint(username: String, scopes: [String], audience: String?, ring: IssuerKeyRing, now: Date) throws(Failure) -> Issued {
+    public func mint(username: String, scopes: [String], audience: String?, ring: LoadedKeySet, now: Date) throws(Failure) -> Issued {
         guard let key = ring.signingKeys[configuration.algorithm] else { throw .noSigningKey(configuration.algorithm) }
         let audiences: [String]
         if let audience {

@@ -100,7 +100,7 @@ struct TokenCommandTests {
     func secrets() async throws {
         let environment = ["S": String(repeating: "s", count: 40), "W": "weak"]
         let sign = try TokenSign.parse(["--claims", #"{"sub":"a"}"#, "--secret-env", "S", "--expires-in", "60"])
-        let token = try sign.output(environment: environment)
+        let token = try await sign.output(environment: environment)
         #expect(await Self.verify([token, "--secret-env", "S"], environment: environment).exitCode == 0)
         #expect(await Self.verify([token, "--secret-env", "W"], environment: environment).error?.contains("at least 32") == true)
         #expect(
@@ -110,7 +110,7 @@ struct TokenCommandTests {
         )
         #expect(await Self.verify([token, "--secret-env", "MISSING"], environment: environment).error?.contains("MISSING is not set") == true)
         let weak = try TokenSign.parse(["--claims", "{}", "--secret-env", "W"])
-        #expect(throws: JOSEError.hmacKeyTooShort(.HS256, bytes: 4, minimum: 32)) { try weak.output(environment: environment) }
+        await #expect(throws: JOSEError.hmacKeyTooShort(.HS256, bytes: 4, minimum: 32)) { try await weak.output(environment: environment) }
     }
 
     @Test("sign with --header: members added, null removes, alg cannot change")
@@ -132,7 +132,7 @@ struct TokenCommandTests {
             let publicArguments = alg == "PS256" ? [pemPath, "--jwks", "--alg", alg] : [pemPath, "--jwks"]
             let jwks = try Self.temp(try JWKPublic.parse(publicArguments).output())
             #expect(try String(contentsOfFile: jwks, encoding: .utf8).contains(kid))
-            let token = try TokenSign.parse(["--claims", #"{"sub":"x"}"#, "--key", pemPath, "--alg", alg, "--expires-in", "60"]).output()
+            let token = try await TokenSign.parse(["--claims", #"{"sub":"x"}"#, "--key", pemPath, "--alg", alg, "--expires-in", "60"]).output()
             #expect(await Self.verify([token, "--jwks", jwks]).exitCode == 0)
         }
         let (rsa, _) = try JWKGenerate.parse(["--alg", "RS256"]).generate()

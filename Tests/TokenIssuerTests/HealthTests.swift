@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import InMemoryLogging
 import JOSE
+import KeyStore
 import Logging
 import Testing
 
@@ -45,11 +46,11 @@ struct HealthTests {
     @Test("a reload that fails marks the issuer degraded through the key reloader")
     func reloaderReportsFailure() async throws {
         struct Broken: KeyRingSource {
-            func loadKeyRing() async throws -> IssuerKeyRing { throw CocoaError(.fileReadCorruptFile) }
+            func loadKeyRing() async throws -> LoadedKeySet { throw CocoaError(.fileReadCorruptFile) }
         }
         let health = IssuerHealth()
         let key = try JWSSigningKey.generate(.ES256)
-        let ring = IssuerKeyRing(signingKeys: [.ES256: key], verificationKeys: [key.verificationKey], keys: [], version: "v1")
+        let ring = testRing([key])
         let reloader = KeyReloader(
             source: Broken(),
             holder: KeyRingHolder(ring),
@@ -73,12 +74,11 @@ struct HealthTests {
 
     @Test("the issuer warns as the JWKS nears the verifiers' key limit")
     func keyCountWarning() throws {
-        func ring(_ count: Int) throws -> IssuerKeyRing {
-            let keys = try (0..<count).map { _ in try JWSSigningKey.generate(.ES256) }
-            return IssuerKeyRing(signingKeys: [.ES256: keys[0]], verificationKeys: keys.map(\.verificationKey), keys: [], version: "v\(count)")
+        func ring(_ count: Int) throws -> LoadedKeySet {
+            testRing(try (0..<count).map { _ in try JWSSigningKey.generate(.ES256) })
         }
         #expect(try ring(3).keyCountWarning == nil)
-        let warning = try #require(try ring(IssuerKeyRing.keyCountWarningThreshold).keyCountWarning)
+        let warning = try #require(try ring(LoadedKeySet.keyCountWarningThreshold).keyCountWarning)
         #expect(warning.contains("jot keys prune"))
         #expect(warning.contains("\(JWKSet.maximumKeyCount)"))
     }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import JOSE
+import KeyStore
 import Logging
 import Synchronization
 import Testing
@@ -21,15 +22,14 @@ struct IssuerRoutesTests {
         let configuration: IssuerConfiguration
     }
 
-    static func ring(current: JWSSigningKey, next: JWSSigningKey, version: String = "v1") -> IssuerKeyRing {
-        IssuerKeyRing(
-            signingKeys: [current.algorithm: current],
-            verificationKeys: [current.verificationKey, next.verificationKey],
-            keys: [
-                .init(keyID: current.keyID!, algorithm: current.algorithm, state: "current", since: now),
-                .init(keyID: next.keyID!, algorithm: next.algorithm, state: "next", since: now),
+    static func ring(current: JWSSigningKey, next: JWSSigningKey, version: String = "v1") -> LoadedKeySet {
+        LoadedKeySet(
+            records: [
+                KeyRecord(keyID: current.keyID!, algorithm: current.algorithm, state: .current, createdAt: now, publishedAt: now, activatedAt: now),
+                KeyRecord(keyID: next.keyID!, algorithm: next.algorithm, state: .next, createdAt: now, publishedAt: now),
             ],
-            version: version
+            keys: [current.keyID!: current, next.keyID!: next],
+            fingerprint: version
         )
     }
 
@@ -285,9 +285,9 @@ struct IssuerRoutesTests {
 @Suite("Key reloader")
 struct KeyReloaderTests {
     final class FlakySource: KeyRingSource, Sendable {
-        let rings: Mutex<[Result<IssuerKeyRing, any Error>]>
-        init(_ results: [Result<IssuerKeyRing, any Error>]) { self.rings = Mutex(results) }
-        func loadKeyRing() async throws -> IssuerKeyRing {
+        let rings: Mutex<[Result<LoadedKeySet, any Error>]>
+        init(_ results: [Result<LoadedKeySet, any Error>]) { self.rings = Mutex(results) }
+        func loadKeyRing() async throws -> LoadedKeySet {
             try rings.withLock { $0.removeFirst() }.get()
         }
     }
@@ -305,10 +305,10 @@ struct KeyReloaderTests {
         let source = FlakySource([.failure(Broken()), .success(first), .success(second)])
         let reloader = KeyReloader(source: source, holder: holder, trapSIGHUP: false, logger: Logger(label: "test"))
         #expect(await reloader.reload(reason: "test") == false)
-        #expect(holder.current.version == "v1")
+        #expect(holder.current.fingerprint == "v1")
         #expect(await reloader.reload(reason: "test") == false)
         #expect(await reloader.reload(reason: "test") == true)
-        #expect(holder.current.version == "v2")
+        #expect(holder.current.fingerprint == "v2")
         #expect(holder.current.signingKeys[.ES256]?.keyID == b.keyID)
     }
 }

@@ -111,10 +111,10 @@ struct LiveRotationTests {
         let source = KeyStoreKeyRingSource(store: store)
         let holder = KeyRingHolder(try await source.loadKeyRing())
         let reloader = KeyReloader(source: source, holder: holder, trapSIGHUP: false, logger: Logger(label: "test"))
-        let version = holder.current.version
+        let version = holder.current.fingerprint
         try Data("{ not json".utf8).write(to: URL(fileURLWithPath: root + "/Keys/manifest.json"))
         #expect(await reloader.reload(reason: "test") == false)
-        #expect(holder.current.version == version)
+        #expect(holder.current.fingerprint == version)
         #expect(holder.current.signingKeys[.ES256] != nil)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import JOSE
+import KeyStore
 import Logging
 import ServerSupport
 import Synchronization
@@ -26,12 +27,7 @@ struct LoginHardeningTests {
         health: IssuerHealth = IssuerHealth()
     ) async throws -> (Router<BasicRequestContext>, IssuerMetrics) {
         let key = try JWSSigningKey.generate(.ES256)
-        let ring = IssuerKeyRing(
-            signingKeys: [.ES256: key],
-            verificationKeys: [key.verificationKey],
-            keys: [.init(keyID: key.keyID!, algorithm: .ES256, state: "current", since: clock.now)],
-            version: "v1"
-        )
+        let ring = testRing([key])
         let store: any UserStore
         if let users {
             store = users
@@ -194,12 +190,12 @@ struct LoginHardeningTests {
     func costUpgrade() async throws {
         let store = try InMemoryUserStore(bcryptCost: 5)
         let oldHash = try await PasswordHasher(cost: 4).hash("correct horse")
-        await store.add(username: "legacy", passwordHash: oldHash, scopes: [])
+        #expect(try await store.table.insert(UserRow(username: "legacy", passwordHash: oldHash, scopes: "", createdAt: 0)))
         #expect(PasswordHasher.cost(ofHash: oldHash) == 4)
         #expect(try await store.authenticate(username: "legacy", password: "wrong") == nil)
-        #expect(await store.passwordHash(of: "legacy") == oldHash)
+        #expect(try await store.passwordHash(of: "legacy") == oldHash)
         #expect(try await store.authenticate(username: "legacy", password: "correct horse")?.username == "legacy")
-        let upgraded = try #require(await store.passwordHash(of: "legacy"))
+        let upgraded = try #require(try await store.passwordHash(of: "legacy"))
         #expect(PasswordHasher.cost(ofHash: upgraded) == 5)
         #expect(try await store.authenticate(username: "legacy", password: "correct horse") != nil)
     }

@@ -2,6 +2,7 @@ import BenchmarkSupport
 import Crypto
 import CryptoExtras
 import JOSE
+import KeyStore
 import TokenIssuer
 
 #if canImport(FoundationEssentials)
@@ -31,12 +32,9 @@ struct SigningFixture: Sendable {
         } catch {
             throw IssuerBenchmarkError.setup(algorithm, reason: "key generation failed: \(error)")
         }
-        let ring = IssuerKeyRing(
-            signingKeys: [algorithm: signingKey],
-            verificationKeys: [signingKey.verificationKey],
-            keys: [],
-            version: "benchmark"
-        )
+        let now = Date()
+        let record = KeyRecord(keyID: signingKey.keyID ?? "hs256-benchmark", algorithm: algorithm, state: .current, createdAt: now, publishedAt: now, activatedAt: now)
+        let ring = LoadedKeySet(records: [record], keys: [record.keyID: signingKey], fingerprint: "benchmark")
         let configuration = IssuerConfiguration(issuer: issuer, audiences: ["jot"], tokenTTL: 300, algorithm: algorithm)
         let minter = TokenMinter(configuration: configuration)
         let fixedJTI = TokenMinter.randomJWTID()
@@ -160,7 +158,7 @@ struct SigningFixture: Sendable {
     private static func sanityCheck(
         _ algorithm: JWSAlgorithm,
         minter: TokenMinter,
-        ring: IssuerKeyRing,
+        ring: LoadedKeySet,
         signingKey: JWSSigningKey,
         claims: JWTClaims,
         raw: @Sendable () throws -> [UInt8],

@@ -12,7 +12,9 @@ struct CacheDirectives: Sendable, Hashable {
         for header in cacheControl {
             for directive in header.split(separator: ",") {
                 let parts = directive.split(separator: "=", maxSplits: 1)
-                let name = parts[0].trimmingSpaces.lowercased()
+                // A directive of only "=" splits into nothing (found by Fuzz/FuzzCacheControl).
+                guard let first = parts.first else { continue }
+                let name = first.trimmingSpaces.lowercased()
                 switch name {
                 case "no-store", "no-cache":
                     noCache = true

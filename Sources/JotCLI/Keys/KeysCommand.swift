@@ -12,34 +12,54 @@ public struct KeysCommand: AsyncParsableCommand {
         discussion: """
             Each algorithm has a current key (signs), a next key (published, not signing yet) and possibly previous
             keys (published until every token they signed has expired). rotate and prune refuse the unsafe steps and
-            say how long to wait; a running `jot serve` picks changes up within seconds.
+            say how long to wait, using the timing stored with the keys (recorded by `jot serve` and `jot keys init`);
+            a running `jot serve` picks changes up within seconds. The keys live in a key directory (--keys) or, with
+            --database postgres://…, in PostgreSQL, sealed under a key-encryption key.
             """,
-        subcommands: [Init.self, Rotate.self, Prune.self, Revoke.self, List.self]
+        subcommands: [Init.self, Rotate.self, Prune.self, Revoke.self, List.self, GenerateKEK.self, Rewrap.self]
     )
 
     public init() {}
 
-    /// The timing rules shared by rotate, prune and list.
+    /// The timing rules shared by rotate, prune, revoke and list: the policy stored with the keys, raised to any
+    /// value given here (a flag can only make a step safer, never less safe than the stored policy).
     public struct PolicyOptions: ParsableArguments {
-        @Option(name: .customLong("jwks-max-age"), help: "How long verifiers may cache the JWKS, in seconds (env JOT_JWKS_MAX_AGE).")
+        @Option(name: .customLong("jwks-max-age"), help: "At least this JWKS cache time, in seconds (env JOT_JWKS_MAX_AGE; default: the stored policy).")
         public var jwksMaxAge: Int?
-        @Option(name: .customLong("token-ttl"), help: "The longest token lifetime, in seconds (env JOT_TOKEN_TTL).")
+        @Option(name: .customLong("token-ttl"), help: "At least this token lifetime, in seconds (env JOT_TOKEN_TTL; default: the stored policy).")
         public var tokenTTL: Int?
-        @Option(name: .long, help: "Verifiers' clock-skew leeway, in seconds.")
-        public var leeway: Int = 30
+        @Option(name: .long, help: "At least this clock-skew leeway, in seconds (default: the stored policy).")
+        public var leeway: Int?
 
         public init() {}
 
-        package func policy() throws -> RotationPolicy {
-            let maxAge = try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300)
-            let ttl = try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300)
-            let leeway = self.leeway
-            // A longer token lifetime here only delays pruning, so the long range is allowed without the risk flag.
-            return try Settings.checked { () throws(OperatorInput.Refusal) in
+        /// The values given by flag or environment, each defaulting to the stored policy's — `nil` when none was given.
+        package func floor() throws -> RotationPolicy? {
+            let maxAge = try Settings.optionalInt(jwksMaxAge, env: "JOT_JWKS_MAX_AGE")
+            let ttl = try Settings.optionalInt(tokenTTL, env: "JOT_TOKEN_TTL")
+            guard maxAge != nil || ttl != nil || leeway != nil else { return nil }
+            return try Self.checked(maxAge: maxAge, ttl: ttl, leeway: leeway)
+        }
+
+        /// The policy `jot keys init` records: the values given, or the defaults of `jot serve`.
+        package func recorded() throws -> RotationPolicy {
+            try Self.checked(
+                maxAge: try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300),
+                ttl: try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300),
+                leeway: leeway ?? 30
+            )
+        }
+
+        /// Checks the values given (a missing one counts as zero). A longer token lifetime here only delays pruning,
+        /// so the long range is allowed without the risk flag.
+        private static func checked(maxAge: Int?, ttl: Int?, leeway: Int?) throws -> RotationPolicy {
+            try Settings.checked { () throws(OperatorInput.Refusal) in
                 RotationPolicy(
-                    jwksMaxAge: .seconds(try OperatorInput.jwksMaxAge(maxAge)),
-                    maxTokenLifetime: .seconds(try OperatorInput.tokenTTL(ttl, allowLong: true)),
-                    leeway: try OperatorInput.seconds(leeway, OperatorInput.leewayRange, flag: "--leeway")
+                    jwksMaxAge: .seconds(try maxAge.map { value throws(OperatorInput.Refusal) in try OperatorInput.jwksMaxAge(value) } ?? 0),
+                    maxTokenLifetime: .seconds(try ttl.map { value throws(OperatorInput.Refusal) in try OperatorInput.tokenTTL(value, allowLong: true) } ?? 0),
+                    leeway: try leeway.map { value throws(OperatorInput.Refusal) in
+                        try OperatorInput.seconds(value, OperatorInput.leewayRange, flag: "--leeway")
+                    } ?? .zero
                 )
             }
         }
@@ -48,13 +68,21 @@ public struct KeysCommand: AsyncParsableCommand {
     public struct Init: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Create a current and a next key for each algorithm that has none.")
         @OptionGroup public var store: StoreOptions
+        @OptionGroup public var timing: PolicyOptions
         @Option(name: .long, help: "Algorithms (repeatable): ES256, RS256, PS256, EdDSA, HS256 (an oct secret), …") public var alg: [String] = []
         public init() {}
 
         public func run() async throws {
             let algorithms = try (alg.isEmpty ? ["ES256"] : alg).map(CLIAlgorithm.parse)
-            let result = try await KeyStore(directory: store.keysDirectory).initialize(algorithms: algorithms, now: Date())
-            print(result.description)
+            let explicit = try timing.floor() != nil
+            let policy = try timing.recorded()
+            let text = try await store.withKeyStore { keys in
+                let result = try await keys.initialize(algorithms: algorithms, policy: policy, now: Date())
+                // An existing store keeps its policy unless timing flags were given.
+                if explicit { try await keys.recordPolicy(policy, now: Date()) }
+                return result.description
+            }
+            print(text)
         }
     }
 
@@ -70,13 +98,12 @@ public struct KeysCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let result = try await KeyStore(directory: store.keysDirectory).rotate(
-                algorithm: try alg.map(CLIAlgorithm.parse),
-                policy: try timing.policy(),
-                now: Date(),
-                force: force
-            )
-            print(result.description)
+            let algorithm = try alg.map(CLIAlgorithm.parse)
+            let floor = try timing.floor()
+            let text = try await store.withKeyStore { [force] keys in
+                try await keys.rotate(algorithm: algorithm, policy: floor, now: Date(), force: force).description
+            }
+            print(text)
         }
     }
 
@@ -91,8 +118,8 @@ public struct KeysCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let result = try await KeyStore(directory: store.keysDirectory).prune(policy: try timing.policy(), now: Date())
-            print(result.description)
+            let floor = try timing.floor()
+            print(try await store.withKeyStore { keys in try await keys.prune(policy: floor, now: Date()).description })
         }
     }
 
@@ -106,9 +133,9 @@ public struct KeysCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            IO.printError("warning: revoking \(kid): every token it signed fails verification as soon as verifiers refresh the JWKS")
-            let result = try await KeyStore(directory: store.keysDirectory).revoke(keyID: kid, policy: try timing.policy(), now: Date())
-            print(result.description)
+            let floor = try timing.floor()
+            let text = try await store.withKeyStore { [kid] keys in try await keys.revoke(keyID: kid, policy: floor, now: Date()).description }
+            print(text)
         }
     }
 
@@ -119,8 +146,47 @@ public struct KeysCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let entries = try await KeyStore(directory: store.keysDirectory).list(policy: try timing.policy())
-            print(Table.render([KeyListEntry.columnTitles] + entries.map(\.columns)))
+            let floor = try timing.floor()
+            let listing = try await store.withKeyStore { keys in try await keys.list(policy: floor, now: Date()) }
+            print(Table.render([KeyListEntry.columnTitles] + listing.entries.map(\.columns)))
+            print("policy: \(listing.effective)" + (listing.stored == nil ? " (defaults; none stored yet)" : ""))
+            if let stored = listing.stored, !stored.superseded.isEmpty { print("stored: \(stored)") }
+        }
+    }
+
+    public struct GenerateKEK: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "generate-kek",
+            abstract: "Write a new 32-byte key-encryption key (mode 0600) for --key-encryption-key-file."
+        )
+        @Option(name: .long, help: ArgumentHelp("The file to create (refused if it exists).", valueName: "file")) public var out: String
+        public init() {}
+
+        public func run() async throws {
+            let hex = KeySealer.generateKeyBytes().map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+            try IO.writeSecretFile(out, contents: hex + "\n")
+            let sealer = try KeySealer.load(path: out)
+            print("wrote key-encryption key \(sealer.identifier) to \(out) (mode 0600); keep a copy: without it the sealed keys cannot be opened")
+        }
+    }
+
+    public struct Rewrap: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Seal every key under a new key-encryption key (crash-safe: all keys under the old one, or all under the new).",
+            discussion: "Give the current key with --key-encryption-key-file (none for an unsealed key directory) and the new one with --new-key-encryption-key-file."
+        )
+        @OptionGroup public var store: StoreOptions
+        @Option(name: .customLong("new-key-encryption-key-file"), help: ArgumentHelp("The key-encryption key to seal with from now on.", valueName: "file"))
+        public var newKeyEncryptionKeyFile: String
+        public init() {}
+
+        public func run() async throws {
+            let sealer = try KeySealer.load(path: newKeyEncryptionKeyFile)
+            print(try await store.withKeyStore { keys in try await keys.rewrap(to: sealer).description })
+            print(
+                "from now on give --key-encryption-key-file \(newKeyEncryptionKeyFile) to every jot serve and jot keys; "
+                    + "running servers keep serving the keys they hold and cannot reload until restarted with it"
+            )
         }
     }
 }

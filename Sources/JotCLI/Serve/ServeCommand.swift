@@ -4,7 +4,9 @@ import Hummingbird
 import JOSE
 import KeyStore
 import Logging
+import PostgresStore
 public import ServerSupport
+import ServiceLifecycle
 package import TokenIssuer
 
 /// `jot serve`: the issuer service.
@@ -14,10 +16,12 @@ public struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the issuer: POST /sessions, /.well-known/jwks.json, OIDC discovery, /healthz, /metrics.",
         discussion: """
             Every flag has an environment variable (JOT_HOST, JOT_PORT, JOT_ISSUER, JOT_AUDIENCE (comma-separated),
-            JOT_TOKEN_TTL, JOT_ALG, JOT_JWKS_MAX_AGE, JOT_KEYS, JOT_DATABASE, JOT_BCRYPT_COST, LOG_LEVEL); flags win.
-            JWT_SECRET (≥ 32 bytes) adds an HS256 signing secret, never published. An empty key directory gets a
-            current and a next key on start. Changes made with `jot keys …` are served within seconds (poll), or at
-            once on SIGHUP; a key directory that fails to load never replaces the keys in memory.
+            JOT_TOKEN_TTL, JOT_ALG, JOT_JWKS_MAX_AGE, JOT_KEYS, JOT_DATABASE, JOT_KEY_ENCRYPTION_KEY_FILE,
+            JOT_ROTATE_EVERY, JOT_BCRYPT_COST, LOG_LEVEL); flags win. JWT_SECRET (≥ 32 bytes) adds an HS256 signing
+            secret, never published. An empty key store gets a current and a next key on start, and the timing is
+            stored with the keys for `jot keys`. Changes made with `jot keys …` or another replica are served within
+            a second (poll; at once on SIGHUP, and on PostgreSQL's NOTIFY); a key set that fails to load never
+            replaces the keys in memory. With --database postgres://… several replicas share keys and users.
             """
     )
 
@@ -31,7 +35,7 @@ public struct ServeCommand: AsyncParsableCommand {
     @OptionGroup public var store: StoreOptions
     @Flag(name: .long, help: "Create the documented demo users (Cthon98, AzureDiamond) if missing.") public var demo = false
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost for new passwords (default 12).") public var bcryptCost: Int?
-    @Option(name: .customLong("reload-interval"), help: "Seconds between key-directory checks (default 1).") public var reloadInterval: Int = 1
+    @Option(name: .customLong("reload-interval"), help: "Seconds between key-store checks (default 1).") public var reloadInterval: Int = 1
     @Flag(
         name: .customLong("allow-long-token-ttl"),
         help: "Allow --token-ttl over a day (up to 30 days). Risky: a stolen token stays valid that long."
@@ -39,6 +43,12 @@ public struct ServeCommand: AsyncParsableCommand {
     public var allowLongTokenTTL = false
     @OptionGroup public var limits: ServerLimitsOptions
     @OptionGroup public var loginLimits: LoginLimitOptions
+    @Option(name: .long, help: "Verifiers' clock-skew leeway in seconds, recorded in the rotation policy (default 30).") public var leeway: Int?
+    @Option(
+        name: .customLong("rotate-every"),
+        help: ArgumentHelp("Rotate the keys automatically this often, e.g. 90s, 12h, 30d (env JOT_ROTATE_EVERY; default off).", valueName: "duration")
+    )
+    public var rotateEvery: String?
 
     public init() {}
 
@@ -52,7 +62,6 @@ public struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "jot.serve")
 
         let configuration = try resolvedConfiguration()
-        let (host, algorithm) = (configuration.host, configuration.algorithm)
         let edge = ServerEdge(limits: try Settings.checked { () throws(OperatorInput.Refusal) in try limits.resolve() })
         let throttle = LoginThrottle(configuration: try loginLimits.resolve())
 
@@ -65,51 +74,72 @@ public struct ServeCommand: AsyncParsableCommand {
             }
             logger.info("HS256 shared secret from JWT_SECRET enabled (never published)")
         }
-
-        let keyStore = KeyStore(directory: store.keysDirectory)
-        try await Self.prepareKeys(keyStore, algorithm: algorithm, hasSecret: secretKey != nil, logger: logger)
-        let source = KeyStoreKeyRingSource(store: keyStore, secretKey: secretKey)
-        let holder = KeyRingHolder(try await source.loadKeyRing())
-        if let warning = holder.current.keyCountWarning { logger.warning("\(warning)") }
-
+        let rotateEvery = try Settings.optionalString(rotateEvery, env: "JOT_ROTATE_EVERY").map(DurationText.parse)
+        let requestedLeeway = try Settings.int(leeway, env: "JOT_LEEWAY", default: 30)
+        let policy = RotationPolicy(
+            jwksMaxAge: .seconds(configuration.jwksMaxAge),
+            maxTokenLifetime: .seconds(configuration.tokenTTL),
+            leeway: try Settings.checked { () throws(OperatorInput.Refusal) in
+                try OperatorInput.seconds(requestedLeeway, OperatorInput.leewayRange, flag: "--leeway")
+            }
+        )
         let requestedCost = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
         let cost = try Settings.checked { () throws(OperatorInput.Refusal) in
             try OperatorInput.within(requestedCost, OperatorInput.bcryptCostRange, flag: "--bcrypt-cost")
         }
-        let users = try await SQLiteUserStore.open(path: store.databasePath, bcryptCost: cost, logger: Logger(label: "jot.users"))
-        do {
-            if demo {
-                let added = try await DemoUsers.add(to: users)
-                logger.info("demo users ready", metadata: ["jot.added": .string(added.map(\.username).joined(separator: ","))])
+        let sealer = try store.sealer()
+
+        switch try store.backend() {
+        case .local(let directory, let databasePath):
+            let keyStore = KeyStore(directory: directory, sealer: sealer)
+            let users = try await SQLiteUserStore.open(path: databasePath, bcryptCost: cost, logger: Logger(label: "jot.users"))
+            do {
+                try await serve(
+                    configuration: configuration,
+                    keyStore: keyStore,
+                    users: users,
+                    secretKey: secretKey,
+                    policy: policy,
+                    rotateEvery: rotateEvery,
+                    services: [],
+                    edge: edge,
+                    throttle: throttle,
+                    logger: logger
+                )
+            } catch {
+                try? await users.close()
+                throw error
             }
-            let app = IssuerApplication.build(
-                configuration: configuration,
-                keySource: source,
-                keys: holder,
-                users: users,
-                reloadInterval: .seconds(max(1, reloadInterval)),
-                edge: edge,
-                throttle: throttle,
-                logger: logger,
-                onServerRunning: { boundPort in
-                    logger.info(
-                        "jot issuer listening",
-                        metadata: [
-                            "jot.address": .string("http://\(host):\(boundPort)"),
-                            "jot.issuer": .string(configuration.issuer),
-                            "jot.alg": .string(algorithm.rawValue),
-                            "jot.keys": .string(keyStore.directory),
-                            "jot.database": .string(users.path),
-                        ].merging(edge.metadata) { first, _ in first }
-                    )
+            try await users.close()
+        case .postgres(let url):
+            guard sealer != nil else { throw KeyStoreError.sealingRequired(location: "PostgreSQL database \(url)") }
+            let database = PostgresDatabase(url: url, logger: Logger(label: "jot.postgres"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await database.run() }
+                defer { group.cancelAll() }
+                let applied = try await database.migrate()
+                if !applied.isEmpty {
+                    logger.notice("database schema migrated", metadata: ["jot.database": .string(url.description), "jot.versions": .string("\(applied)")])
                 }
-            )
-            try await edge.run(app, logger: logger)
-        } catch {
-            try? await users.close()
-            throw error
+                let keyStore = KeyStore(postgres: database, sealer: sealer)
+                let users = try PostgresUserStore(database: database, bcryptCost: cost)
+                let reload = ReloadTrigger()
+                let listener = KeyChangeListener(database: database, logger: Logger(label: "jot.postgres")) { reason in await reload.fire(reason) }
+                try await serve(
+                    configuration: configuration,
+                    keyStore: keyStore,
+                    users: users,
+                    secretKey: secretKey,
+                    policy: policy,
+                    rotateEvery: rotateEvery,
+                    services: [listener],
+                    reload: reload,
+                    edge: edge,
+                    throttle: throttle,
+                    logger: logger
+                )
+            }
         }
-        try await users.close()
     }
 
     /// The issuer's settings from flags and environment, every value checked (a refusal names the flag and range).
@@ -135,21 +165,88 @@ public struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// Makes sure the key directory can sign with `algorithm`: an empty or missing directory gets a current and a
-    /// next key (logged), and so does an algorithm the directory lacks.
-    static func prepareKeys(_ store: KeyStore, algorithm: JWSAlgorithm, hasSecret: Bool, logger: Logger) async throws {
+    /// Prepares the keys, records the policy, and runs the issuer until SIGTERM/SIGINT.
+    private func serve(
+        configuration: IssuerConfiguration,
+        keyStore: KeyStore,
+        users: any UserStore,
+        secretKey: JWSSigningKey?,
+        policy: RotationPolicy,
+        rotateEvery: Duration?,
+        services: [any Service],
+        reload: ReloadTrigger = ReloadTrigger(),
+        edge: ServerEdge,
+        throttle: LoginThrottle,
+        logger: Logger
+    ) async throws {
+        try await Self.prepareKeys(keyStore, algorithm: configuration.algorithm, hasSecret: secretKey != nil, policy: policy, logger: logger)
+        if try await keyStore.isInitialized() {
+            let stored = try await keyStore.recordPolicy(policy, now: Date())
+            logger.info("rotation policy stored with the keys", metadata: ["jot.policy": .string(stored.description)])
+            let listing = try await keyStore.list(now: Date())
+            if listing.sealedBy == nil {
+                logger.warning(
+                    """
+                    private keys are stored unsealed (PEM files, mode 0600): seal them with \
+                    `jot keys rewrap --new-key-encryption-key-file FILE` and give that file with --key-encryption-key-file
+                    """,
+                    metadata: ["jot.keys": .string(keyStore.location)]
+                )
+            }
+        }
+        let source = KeyStoreKeyRingSource(store: keyStore, secretKey: secretKey)
+        let holder = KeyRingHolder(try await source.loadKeyRing())
+        if let warning = holder.current.keyCountWarning { logger.warning("\(warning)") }
+        if demo {
+            let added = try await DemoUsers.add(to: users)
+            logger.info("demo users ready", metadata: ["jot.added": .string(added.map(\.username).joined(separator: ","))])
+        }
+        let metrics = IssuerMetrics()
+        var services = services
+        if let rotateEvery {
+            services.append(AutomaticRotation(store: keyStore, every: rotateEvery, metrics: metrics, logger: logger, onChange: { reload.fire("rotation") }))
+            logger.notice("automatic rotation on", metadata: ["jot.every": .string(DurationText.format(rotateEvery))])
+        }
+        let app = IssuerApplication.build(
+            configuration: configuration,
+            keySource: source,
+            keys: holder,
+            users: users,
+            metrics: metrics,
+            reloadInterval: .seconds(max(1, reloadInterval)),
+            reload: reload,
+            services: services,
+            edge: edge,
+            throttle: throttle,
+            logger: logger,
+            onServerRunning: { boundPort in
+                logger.info(
+                    "jot issuer listening",
+                    metadata: [
+                        "jot.address": .string("http://\(configuration.host):\(boundPort)"),
+                        "jot.issuer": .string(configuration.issuer),
+                        "jot.alg": .string(configuration.algorithm.rawValue),
+                        "jot.keys": .string(keyStore.location),
+                    ].merging(edge.metadata) { first, _ in first }
+                )
+            }
+        )
+        try await edge.run(app, logger: logger)
+    }
+
+    /// Makes sure the store can sign with `algorithm`: an empty store (a fresh clone's `Keys/`, a new database) gets
+    /// a current and a next key (logged), and so does an algorithm it lacks. A store with keys must load cleanly
+    /// (permissions and sealing included) or the server refuses to start.
+    static func prepareKeys(_ store: KeyStore, algorithm: JWSAlgorithm, hasSecret: Bool, policy: RotationPolicy, logger: Logger) async throws {
         if algorithm == .HS256, hasSecret {
             return
         }
-        // A directory without a manifest (a fresh clone's Keys/, or none at all) is initialized; one with a
-        // manifest must load cleanly (permissions included) or the server refuses to start.
-        let hasManifest = FileManager.default.fileExists(atPath: URL(fileURLWithPath: store.directory).appendingPathComponent("manifest.json").path)
-        let loaded: LoadedKeySet? = hasManifest ? try await store.load() : nil
+        let loaded: LoadedKeySet? = try await store.isInitialized() ? try await store.load() : nil
         if loaded?.signingKey(for: algorithm) == nil {
-            let result = try await store.initialize(algorithms: [algorithm], now: Date())
+            let result = try await store.initialize(algorithms: [algorithm], policy: policy, now: Date())
             logger.notice(
-                "created signing keys in the key directory",
-                metadata: ["jot.keys": .string(store.directory), "jot.result": .string(result.description)]
+                "created signing keys",
+                metadata: ["jot.keys": .string(store.location), "jot.result": .string(result.description)]
             )
         }
     }

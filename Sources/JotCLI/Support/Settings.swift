@@ -29,6 +29,13 @@ package enum Settings {
         }
     }
 
+    package static func optionalInt(_ flag: Int?, env name: String) throws(CLIError) -> Int? {
+        if let flag { return flag }
+        guard let text = nonEmpty(environment[name]) else { return nil }
+        guard let parsed = Int(text) else { throw .invalidInput("\(name)=\(text) is not a whole number") }
+        return parsed
+    }
+
     /// A repeatable flag, or a comma-separated environment variable.
     package static func list(_ flag: [String], env name: String, default value: [String]) -> [String] {
         if !flag.isEmpty { return flag }

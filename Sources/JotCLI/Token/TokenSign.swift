@@ -33,6 +33,18 @@ public struct TokenSign: AsyncParsableCommand {
     )
     public var keys: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Sign with the current key of --alg in this PostgreSQL database (env JOT_DATABASE is not read here).", valueName: "postgres-url")
+    )
+    public var database: String?
+
+    @Option(
+        name: .customLong("key-encryption-key-file"),
+        help: ArgumentHelp("The key-encryption key of sealed keys (env JOT_KEY_ENCRYPTION_KEY_FILE).", valueName: "file")
+    )
+    public var keyEncryptionKeyFile: String?
+
     @Option(name: .long, help: "The algorithm (required for RSA keys; HS256 by default for secrets).")
     public var alg: String?
 
@@ -54,8 +66,8 @@ public struct TokenSign: AsyncParsableCommand {
     public init() {}
 
     public func validate() throws {
-        guard [key, secretEnv, keys].compactMap({ $0 }).count == 1 else {
-            throw ValidationError("give exactly one of --key, --keys or --secret-env")
+        guard [key, secretEnv, keys, database].compactMap({ $0 }).count == 1 else {
+            throw ValidationError("give exactly one of --key, --keys, --database or --secret-env")
         }
         if let alg { _ = try CLIAlgorithm.parse(alg) }
         if let expiresIn {
@@ -68,10 +80,10 @@ public struct TokenSign: AsyncParsableCommand {
     }
 
     public func run() async throws {
-        print(try output())
+        print(try await output())
     }
 
-    package func output(environment: [String: String]? = nil, now: Date = Date()) throws -> String {
+    package func output(environment: [String: String]? = nil, now: Date = Date()) async throws -> String {
         let algorithm = try alg.map(CLIAlgorithm.parse)
         var signingKey: JWSSigningKey
         if let key {
@@ -85,12 +97,18 @@ public struct TokenSign: AsyncParsableCommand {
                 }
             }
             signingKey = signingKey.withKeyID(kid ?? signingKey.verificationKey.publicJWK?.thumbprint())
-        } else if let keys {
-            let loaded = try KeyStore(directory: keys).load()
+        } else if keys != nil || database != nil {
+            var store = StoreOptions()
+            store.keys = keys
+            store.database = database
+            store.keyEncryptionKeyFile = keyEncryptionKeyFile
+            let loaded = try await store.withKeyStore { try await $0.load() }
             let chosen = algorithm ?? (loaded.algorithms.count == 1 ? loaded.algorithms[0] : .ES256)
+            let place = keys.map { "--keys \($0)" } ?? "--database URL"
             guard let current = loaded.signingKey(for: chosen) else {
                 throw CLIError.keyProblem(
-                    "\(keys) has no current \(chosen) key (it has: \(loaded.algorithms.map(\.rawValue).joined(separator: ", "))); run `jot keys init --keys \(keys) --alg \(chosen)`"
+                    "\(keys ?? "the database") has no current \(chosen) key (it has: \(loaded.algorithms.map(\.rawValue).joined(separator: ", "))); "
+                        + "run `jot keys init \(place) --alg \(chosen)`"
                 )
             }
             signingKey = kid.map { current.withKeyID($0) } ?? current

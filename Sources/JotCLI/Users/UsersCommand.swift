@@ -14,10 +14,8 @@ public struct UsersCommand: AsyncParsableCommand {
 
     public init() {}
 
-    static func withStore<R: Sendable>(_ options: StoreOptions, bcryptCost: Int = 12, _ body: (SQLiteUserStore) async throws -> R) async throws -> R {
-        var logger = Logger(label: "jot.users")
-        logger.logLevel = .warning
-        return try await SQLiteUserStore.withStore(path: options.databasePath, bcryptCost: bcryptCost, logger: logger, body)
+    static func withStore<R: Sendable>(_ options: StoreOptions, bcryptCost: Int = 12, _ body: (any UserStore) async throws -> R) async throws -> R {
+        try await options.withUserStore(bcryptCost: bcryptCost, body)
     }
 
     static func scopes(_ text: String) -> [String] {

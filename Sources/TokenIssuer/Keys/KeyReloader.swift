@@ -1,5 +1,6 @@
 public import Logging
 public import ServiceLifecycle
+import KeyStore
 import UnixSignals
 
 /// Keeps the served key ring in step with the key directory while the issuer runs.
@@ -12,6 +13,7 @@ public struct KeyReloader: Service {
     let holder: KeyRingHolder
     let interval: Duration
     let trapSIGHUP: Bool
+    let trigger: ReloadTrigger
     let logger: Logger
     let onReload: @Sendable (Result<Bool, any Error>) -> Void
 
@@ -20,6 +22,7 @@ public struct KeyReloader: Service {
         holder: KeyRingHolder,
         interval: Duration = .seconds(1),
         trapSIGHUP: Bool = true,
+        trigger: ReloadTrigger = ReloadTrigger(),
         logger: Logger,
         onReload: @escaping @Sendable (Result<Bool, any Error>) -> Void = { _ in }
     ) {
@@ -27,6 +30,7 @@ public struct KeyReloader: Service {
         self.holder = holder
         self.interval = interval
         self.trapSIGHUP = trapSIGHUP
+        self.trigger = trigger
         self.logger = logger
         self.onReload = onReload
     }
@@ -35,14 +39,17 @@ public struct KeyReloader: Service {
     @discardableResult
     public func reload(reason: String) async -> Bool {
         do {
-            let ring = try await source.loadKeyRing()
+            guard let ring = try await source.loadKeyRing(ifChangedFrom: holder.current.fingerprint) else {
+                onReload(.success(false))
+                return false
+            }
             let changed = holder.replace(with: ring)
             if changed {
                 logger.info(
                     "key set reloaded",
                     metadata: [
                         "jot.reason": .string(reason),
-                        "jot.keys": .string(ring.keys.map { "\($0.keyID) \($0.algorithm) \($0.state)" }.joined(separator: ", ")),
+                        "jot.keys": .string(ring.records.map { "\($0.keyID) \($0.algorithm) \($0.state)" }.joined(separator: ", ")),
                     ]
                 )
                 if let warning = ring.keyCountWarning { logger.warning("\(warning)") }
@@ -66,6 +73,11 @@ public struct KeyReloader: Service {
                     for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
                         await reload(reason: "SIGHUP")
                     }
+                }
+            }
+            group.addTask {
+                for await reason in trigger.stream.cancelOnGracefulShutdown() {
+                    await reload(reason: reason)
                 }
             }
             group.addTask {

@@ -1,13 +1,8 @@
 public import JOSE
 public import KeyStore
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
-/// The issuer's keys from a key directory (`Keys/`), plus an optional shared secret (`JWT_SECRET`) for HS256.
+/// The issuer's keys from a ``KeyStore`` (a key directory or a database), plus an optional shared secret
+/// (`JWT_SECRET`) for HS256.
 ///
 /// The secret signs HS256 tokens and verifies them; like every `oct` key it is never published.
 public struct KeyStoreKeyRingSource: KeyRingSource {
@@ -19,32 +14,25 @@ public struct KeyStoreKeyRingSource: KeyRingSource {
         self.secretKey = secretKey
     }
 
-    public func loadKeyRing() async throws -> IssuerKeyRing {
-        // With only a shared secret configured, a key directory that was never initialized is no error: the
-        // issuer signs HS256 and publishes an empty JWKS.
-        if let secretKey, !FileManager.default.fileExists(atPath: store.directory + "/manifest.json") {
-            return IssuerKeyRing(signingKeys: [:], verificationKeys: [], keys: [], version: "empty").addingSecretKey(secretKey)
+    public func loadKeyRing() async throws -> LoadedKeySet {
+        // With only a shared secret configured, a store that was never initialized is no error: the issuer signs
+        // HS256 and publishes an empty JWKS.
+        if let secretKey, try await !store.isInitialized() {
+            return LoadedKeySet.empty.addingSecretKey(secretKey)
         }
         let loaded = try await store.load()
-        let ring = Self.ring(from: loaded)
-        return secretKey.map { ring.addingSecretKey($0) } ?? ring
+        return secretKey.map { loaded.addingSecretKey($0) } ?? loaded
     }
 
-    /// Converts a loaded key directory into the issuer's prepared key ring.
-    public static func ring(from loaded: LoadedKeySet) -> IssuerKeyRing {
-        let infos = loaded.records.map { record in
-            IssuerKeyRing.KeyInfo(
-                keyID: record.keyID,
-                algorithm: record.algorithm,
-                state: record.state.rawValue,
-                since: record.retiredAt ?? record.activatedAt ?? record.publishedAt
-            )
+    public func loadKeyRing(ifChangedFrom fingerprint: String?) async throws -> LoadedKeySet? {
+        guard let fingerprint, fingerprint.hasSuffix(Self.secretSuffix) == (secretKey != nil) else { return try await loadKeyRing() }
+        if secretKey != nil, try await !store.isInitialized() {
+            return fingerprint == LoadedKeySet.empty.fingerprint + Self.secretSuffix ? nil : try await loadKeyRing()
         }
-        return IssuerKeyRing(
-            signingKeys: loaded.signingKeys,
-            verificationKeys: loaded.verificationKeys.keys,
-            keys: infos,
-            version: loaded.fingerprint
-        )
+        let version = secretKey == nil ? fingerprint : String(fingerprint.dropLast(Self.secretSuffix.count))
+        guard let loaded = try await store.load(ifChangedFrom: version) else { return nil }
+        return secretKey.map { loaded.addingSecretKey($0) } ?? loaded
     }
+
+    static let secretSuffix = "+secret"
 }

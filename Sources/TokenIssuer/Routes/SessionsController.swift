@@ -1,5 +1,6 @@
 import Hummingbird
 import JOSE
+import KeyStore
 import Logging
 import NIOCore
 import ServerSupport
@@ -102,9 +103,12 @@ struct SessionsController: Sendable {
             checked = try await passwordChecks.run { try await users.authenticate(username: username, password: password) }
             health.set(.database, problem: nil)
         } catch let error as UserStoreError {
+            // The user store is unreachable (a database outage): say so within its deadline, never hang or 500.
             throttle.finished(ticket, succeeded: false)
             health.set(.database, problem: "user store failing: \(error)")
-            throw error
+            metrics.loginFailed(reason: "store_unavailable")
+            context.logger.error("user store unavailable", metadata: ["error": .string(error.description)])
+            return failure(.serviceUnavailable, "the user database is unavailable; try again shortly")
         } catch {
             throttle.finished(ticket, succeeded: false)
             throw error

@@ -1,5 +1,6 @@
 import Hummingbird
 import JOSE
+import KeyStore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -59,7 +60,7 @@ struct WellKnownController: Sendable {
 
     func discovery() -> Response {
         let ring = keys.current
-        let algorithms = ring.signingAlgorithms.isEmpty ? [configuration.algorithm] : ring.signingAlgorithms
+        let algorithms = ring.algorithms.isEmpty ? [configuration.algorithm] : ring.algorithms
         let document: JSONObject = [
             "issuer": .string(configuration.issuer),
             "jwks_uri": .string(configuration.jwksURI),

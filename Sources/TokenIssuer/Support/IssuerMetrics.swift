@@ -1,4 +1,5 @@
 import JOSE
+import KeyStore
 public import Prometheus
 
 #if canImport(FoundationEssentials)
@@ -27,13 +28,18 @@ public struct IssuerMetrics: Sendable {
         registry.makeCounter(descriptor: Self.keyReloads, labels: [("result", succeeded ? "ok" : "error")]).increment()
     }
 
+    func keyRotated(kind: String, algorithm: JWSAlgorithm) {
+        registry.makeCounter(descriptor: Self.keyRotations, labels: [("kind", kind), ("alg", algorithm.rawValue)]).increment()
+    }
+
     /// Sets `jot_key_age_seconds{state,alg,kid}` for the keys in force; called before each scrape.
-    func recordKeyAges(_ ring: IssuerKeyRing, now: Date) {
-        for key in ring.keys {
+    func recordKeyAges(_ ring: LoadedKeySet, now: Date) {
+        for key in ring.records {
+            let since = key.retiredAt ?? key.activatedAt ?? key.publishedAt
             registry.makeGauge(
                 descriptor: Self.keyAge,
-                labels: [("state", key.state), ("alg", key.algorithm.rawValue), ("kid", key.keyID)]
-            ).set(now.timeIntervalSince(key.since))
+                labels: [("state", key.state.rawValue), ("alg", key.algorithm.rawValue), ("kid", key.keyID)]
+            ).set(now.timeIntervalSince(since))
         }
     }
 
@@ -43,6 +49,14 @@ public struct IssuerMetrics: Sendable {
             metricName: "tokens_issued",
             unitName: "total",
             helpText: "Tokens issued by POST /sessions, by alg."
+        )
+    }
+    static var keyRotations: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "jot",
+            metricName: "key_rotations",
+            unitName: "total",
+            helpText: "Key-set changes made by automatic rotation on this replica, by kind (rotate, prune) and alg."
         )
     }
     static var loginFailures: MetricNameDescriptor {
