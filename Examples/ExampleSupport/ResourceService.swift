@@ -4,6 +4,7 @@ public import HummingbirdJWT
 import JOSE
 public import JWTVerifier
 public import Logging
+import ServerSupport
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -87,12 +88,19 @@ public struct ResourceService {
             )
         )
         let name = self.name
+        let edge = ServerEdge(limits: try options.limits.resolve())
         let router = Router(context: JWTRequestContext.self)
+        router.add(middleware: edge.inFlight.middleware(context: JWTRequestContext.self))
         router.add(middleware: LogRequestsMiddleware(.info))
         router.get("/healthz") { _, _ in
             var health: JSONObject = ["status": "ok", "service": .string(name), "keys": .string(keysDescription)]
+            var httpStatus = HTTPResponse.Status.ok
             if let cache {
                 let status = await cache.status
+                let verdict = JWKSHealth(status, now: Date())
+                health["status"] = .string(verdict.status)
+                if let reason = verdict.reason { health["reason"] = .string(reason) }
+                if verdict.status == "failing" { httpStatus = .serviceUnavailable }
                 health["jwks"] = .object([
                     "url": .string(keysDescription),
                     "kids": .array(status.keyIDs.map { .string($0) }),
@@ -107,7 +115,7 @@ public struct ResourceService {
                     "misses": .number(JSONNumber(tokenCache.misses)),
                 ])
             }
-            return JSONResponse.make(.ok, health)
+            return JSONResponse.make(httpStatus, health)
         }
         routes(router, Setup(verifier: verifier, cache: cache, audience: audience, logger: logger))
 
@@ -118,7 +126,8 @@ public struct ResourceService {
         let tokenCacheSize = options.tokenCache
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(options.host, port: port), serverName: name),
+            server: edge.server,
+            configuration: edge.configuration(address: .hostname(options.host, port: port), serverName: name),
             onServerRunning: { channel in
                 logger.info(
                     "\(name) listening",
@@ -129,12 +138,12 @@ public struct ResourceService {
                         "jwt.typ": .string(tokenType),
                         "jwt.keys": .string(keysDescription),
                         "jwt.token_cache": .stringConvertible(tokenCacheSize),
-                    ]
+                    ].merging(edge.metadata) { first, _ in first }
                 )
             },
             logger: logger
         )
-        try await app.runService()
+        try await edge.run(app, logger: logger)
     }
 
     /// `--jwks-url`, or the `jwks_uri` of the issuer's discovery document.

@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import ServerSupport
 
 /// The flags shared by the resource services (`pangolin-service`, `photo-service`).
 public struct ResourceServiceOptions: ParsableArguments {
@@ -62,12 +63,19 @@ public struct ResourceServiceOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     public var logLevel = "info"
 
+    @OptionGroup public var limits: ServerLimitsOptions
+
     public init() {}
 
     public func validate() throws {
-        guard leeway >= 0, leeway <= 600 else { throw ValidationError("--leeway must be 0 to 600 seconds") }
-        guard (port ?? 0) >= 0, (port ?? 0) <= 65535 else { throw ValidationError("--port must be 0 to 65535") }
-        if let audience, audience.isEmpty { throw ValidationError("--audience must not be empty") }
+        do {
+            _ = try OperatorInput.within(leeway, OperatorInput.leewayRange, flag: "--leeway", unit: " seconds")
+            if let port { _ = try OperatorInput.port(port) }
+            if let audience { _ = try OperatorInput.audiences([audience]) }
+            _ = try OperatorInput.issuer(issuer)
+        } catch {
+            throw ValidationError(error.description)
+        }
         guard tokenCache >= 0, tokenCache <= 10_000_000 else { throw ValidationError("--token-cache must be 0 to 10000000 entries") }
         guard tokenCacheTTL > 0, tokenCacheTTL <= 3600 else { throw ValidationError("--token-cache-ttl must be 1 to 3600 seconds") }
         if secretEnv != nil, jwksURL != nil {

@@ -4,6 +4,7 @@ import Hummingbird
 import JOSE
 import JWTVerifier
 import Logging
+import ServerSupport
 import TokenIssuer
 
 #if canImport(FoundationEssentials)
@@ -33,6 +34,17 @@ struct ServerlessAuth: AsyncParsableCommand {
     @Option(name: .customLong("cache-ttl"), help: "Authorizer policy cache TTL in seconds: 0 (off) to 3600.") var cacheTTL = 300
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost of the demo users' password hashes (4–31).") var bcryptCost = 10
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @OptionGroup var limits: ServerLimitsOptions
+
+    func validate() throws {
+        do {
+            _ = try OperatorInput.port(port)
+            _ = try OperatorInput.within(cacheTTL, 0...3600, flag: "--cache-ttl", unit: " seconds")
+            _ = try OperatorInput.within(bcryptCost, OperatorInput.bcryptCostRange, flag: "--bcrypt-cost")
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
 
     /// The documented token lifetime: 5 minutes.
     static let tokenLifetime: TimeInterval = 300
@@ -46,7 +58,9 @@ struct ServerlessAuth: AsyncParsableCommand {
         let users = try InMemoryUserStore(bcryptCost: bcryptCost)
         try await DemoUsers.add(to: users)
 
+        let edge = ServerEdge(limits: try limits.resolve())
         let router = Router(context: ServerlessAuthContext.self)
+        router.add(middleware: edge.inFlight.middleware(context: ServerlessAuthContext.self))
         router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: AllowAnyOriginMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(.ok, ["status": "ok"]) }
@@ -65,20 +79,22 @@ struct ServerlessAuth: AsyncParsableCommand {
                 return JSONResponse.make(.ok, ["pangolins": [.object(["id": 2, "name": "Pengu", "address": "123 Carapace Drive"])]])
             }
 
+        let (host, port, cacheTTL) = (self.host, self.port, self.cacheTTL)
         let app = Application(
             router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "serverless-auth"),
+            server: edge.server,
+            configuration: edge.configuration(address: .hostname(host, port: port), serverName: "serverless-auth"),
             onServerRunning: { channel in
                 logger.info(
                     "serverless-auth listening",
                     metadata: [
                         "address": .string("http://\(host):\(channel.localAddress?.port ?? port)"),
                         "authorizer.cache_ttl": .stringConvertible(cacheTTL),
-                    ]
+                    ].merging(edge.metadata) { first, _ in first }
                 )
             },
             logger: logger
         )
-        try await app.runService()
+        try await edge.run(app, logger: logger)
     }
 }

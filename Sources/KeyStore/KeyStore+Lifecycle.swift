@@ -86,7 +86,8 @@ extension KeyStore {
     ///   - force: rotate even when the `next` key was published too recently.
     /// - Throws: ``KeyStoreError/rotationTooEarly(keyID:algorithm:publishedSeconds:jwksMaxAgeSeconds:secondsLeft:)``
     ///   with the seconds left (the longest wait when several algorithms rotate), ``KeyStoreError/noKeys(_:available:)``,
-    ///   ``KeyStoreError/noNextKey(_:)``, or a load/write error.
+    ///   ``KeyStoreError/noNextKey(_:)``, ``KeyStoreError/tooManyPublishedKeys(count:limit:)`` (also with `force`) when
+    ///   the JWKS would list more keys than verifiers accept, or a load/write error.
     public func rotate(
         algorithm: JWSAlgorithm? = nil,
         policy: RotationPolicy? = nil,
@@ -129,6 +130,10 @@ extension KeyStore {
             }
             if let refusal { throw refusal }
             let (manifest, newKeys, rotations) = try rotated(old, algorithms: algorithms, now: now)
+            let published = manifest.records.filter(\.isPublished).count
+            if published > JWKSet.maximumKeyCount {
+                throw .tooManyPublishedKeys(count: published, limit: JWKSet.maximumKeyCount)
+            }
             return KeySetChange(manifest: manifest, keys: newKeys, result: RotationResult(rotations: rotations, warnings: warnings))
         }
     }

@@ -53,6 +53,8 @@ public enum KeyStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No key has this `kid`.
     case unknownKeyID(String, known: [String])
     case keyGenerationFailed(JWSAlgorithm, reason: String)
+    /// The change would publish more keys than a verifier accepts in one JWKS (`JWKSet.maximumKeyCount`).
+    case tooManyPublishedKeys(count: Int, limit: Int)
     /// A database store has no key set yet.
     case databaseNotInitialized(location: String)
     /// The database could not be reached or answered with an error.
@@ -133,6 +135,9 @@ public enum KeyStoreError: Error, Sendable, Hashable, CustomStringConvertible {
                 + ": check the kid with `jot keys list`"
         case .keyGenerationFailed(let algorithm, let reason):
             "could not generate a \(algorithm) key: \(reason)"
+        case .tooManyPublishedKeys(let count, let limit):
+            "rotating would publish \(count) keys, and verifiers refuse a JWKS of more than \(limit): "
+                + "prune previous keys first: jot keys prune (or remove unused ones with `jot keys revoke KID`)"
         case .databaseNotInitialized(let location):
             "no key set in \(location): create one with `jot keys init --database URL` (or start `jot serve` on it)"
         case .database(let location, let operation, let detail):

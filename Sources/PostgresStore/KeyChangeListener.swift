@@ -8,11 +8,11 @@ public import ServiceLifecycle
 /// connection drops (a database restart) the listener reconnects with a growing delay (1 s doubling to 30 s) and calls
 /// `onChange` once it listens again, in case it missed a change meanwhile.
 public struct KeyChangeListener: Service {
-    let database: PostgresDatabase
+    let database: JotDatabase
     let logger: Logger
     let onChange: @Sendable (String) async -> Void
 
-    public init(database: PostgresDatabase, logger: Logger, onChange: @escaping @Sendable (String) async -> Void) {
+    public init(database: JotDatabase, logger: Logger, onChange: @escaping @Sendable (String) async -> Void) {
         self.database = database
         self.logger = logger
         self.onChange = onChange
@@ -27,7 +27,7 @@ public struct KeyChangeListener: Service {
                 let connection = try await PostgresConnection.connect(
                     configuration: try database.connectionConfiguration(),
                     id: connectionID,
-                    logger: PostgresDatabase.quiet
+                    logger: JotDatabase.quiet
                 )
                 defer { Task { try? await connection.close() } }
                 try await connection.listen(on: PostgresKeyStorage.channel) { notifications in
@@ -41,7 +41,7 @@ public struct KeyChangeListener: Service {
                 if Task.isCancelled || Task.isShuttingDownGracefully { return }
                 logger.debug(
                     "key change listener disconnected; the poll still picks changes up",
-                    metadata: ["error": .string(PostgresDatabase.describe(error)), "jot.retry_in": .string("\(delay)")]
+                    metadata: ["error": .string(JotDatabase.describe(error)), "jot.retry_in": .string("\(delay)")]
                 )
             }
             do {

@@ -21,12 +21,12 @@ package struct PostgresKeyStorage: KeyStorage {
     /// The `LISTEN`/`NOTIFY` channel of key-set changes.
     package static let channel = "jot_keys"
 
-    let database: PostgresDatabase
+    let database: JotDatabase
     let sealer: KeySealer?
     /// Called after each write of a change (crash-safety tests): throwing rolls the whole change back.
     let faultInjection: (@Sendable (String) throws -> Void)?
 
-    package init(database: PostgresDatabase, sealer: KeySealer?, faultInjection: (@Sendable (String) throws -> Void)? = nil) {
+    package init(database: JotDatabase, sealer: KeySealer?, faultInjection: (@Sendable (String) throws -> Void)? = nil) {
         self.database = database
         self.sealer = sealer
         self.faultInjection = faultInjection
@@ -52,7 +52,7 @@ package struct PostgresKeyStorage: KeyStorage {
 
     package func version() async throws(KeyStoreError) -> String? {
         try await run("read the key set's generation") { connection in
-            let rows = try await connection.query("SELECT generation FROM jot_key_set WHERE id = 1", logger: PostgresDatabase.quiet)
+            let rows = try await connection.query("SELECT generation FROM jot_key_set WHERE id = 1", logger: JotDatabase.quiet)
             for try await (generation) in rows.decode(Int64.self) { return Self.version(generation) }
             return nil
         }
@@ -72,7 +72,7 @@ package struct PostgresKeyStorage: KeyStorage {
         let fault = faultInjection
         do {
             return try await database.withTransaction("change the key set") { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.changeLock))", logger: PostgresDatabase.quiet)
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.changeLock))", logger: JotDatabase.quiet)
                 let rows = try await Self.readRows(connection, location: location)
                 let snapshot = try rows?.opened(skipping: skipping, sealer: sealer, location: location)
                 let outcome = try change(snapshot)
@@ -100,7 +100,7 @@ package struct PostgresKeyStorage: KeyStorage {
         if snapshot == nil {
             try await connection.query(
                 "INSERT INTO jot_key_set (id, generation, policy, sealed_by) VALUES (1, 1, \(policy), \(sealer.identifier))",
-                logger: PostgresDatabase.quiet
+                logger: JotDatabase.quiet
             )
             generation = 1
         } else {
@@ -109,7 +109,7 @@ package struct PostgresKeyStorage: KeyStorage {
                 UPDATE jot_key_set SET generation = generation + 1, policy = \(policy), sealed_by = \(sealer.identifier), updated_at = now()
                 WHERE id = 1 RETURNING generation
                 """,
-                logger: PostgresDatabase.quiet
+                logger: JotDatabase.quiet
             )
             var next: Int64 = 0
             for try await (value) in rows.decode(Int64.self) { next = value }
@@ -118,7 +118,7 @@ package struct PostgresKeyStorage: KeyStorage {
         try fault?("key set updated")
         let old = snapshot?.manifest ?? Manifest(records: [])
         for record in old.records where manifest.record(keyID: record.keyID) == nil {
-            try await connection.query("DELETE FROM jot_keys WHERE kid = \(record.keyID)", logger: PostgresDatabase.quiet)
+            try await connection.query("DELETE FROM jot_keys WHERE kid = \(record.keyID)", logger: JotDatabase.quiet)
             try fault?("key '\(record.keyID)' deleted")
         }
         for record in manifest.records {
@@ -142,7 +142,7 @@ package struct PostgresKeyStorage: KeyStorage {
                     VALUES (\(record.keyID), \(record.algorithm.rawValue), \(record.state.rawValue), \(created), \(published),
                             \(activated), \(retired), \(sealer.identifier), \(sealed))
                     """,
-                    logger: PostgresDatabase.quiet
+                    logger: JotDatabase.quiet
                 )
             } else if let sealed {
                 try await connection.query(
@@ -151,17 +151,17 @@ package struct PostgresKeyStorage: KeyStorage {
                         sealed_by = \(sealer.identifier), sealed_key = \(sealed)
                     WHERE kid = \(record.keyID)
                     """,
-                    logger: PostgresDatabase.quiet
+                    logger: JotDatabase.quiet
                 )
             } else {
                 try await connection.query(
                     "UPDATE jot_keys SET state = \(record.state.rawValue), activated_at = \(activated), retired_at = \(retired) WHERE kid = \(record.keyID)",
-                    logger: PostgresDatabase.quiet
+                    logger: JotDatabase.quiet
                 )
             }
             try fault?("key '\(record.keyID)' written")
         }
-        try await connection.query("SELECT pg_notify(\(Self.channel), \(String(generation)))", logger: PostgresDatabase.quiet)
+        try await connection.query("SELECT pg_notify(\(Self.channel), \(String(generation)))", logger: JotDatabase.quiet)
         try fault?("notified")
     }
 
@@ -194,7 +194,7 @@ package struct PostgresKeyStorage: KeyStorage {
             WHERE s.id = 1
             ORDER BY k.kid
             """,
-            logger: PostgresDatabase.quiet
+            logger: JotDatabase.quiet
         )
         var generation: Int64?
         var policyText: String?

@@ -13,7 +13,7 @@ public typealias PostgresUserStore = PasswordUserStore<PostgresUserTable>
 
 extension PasswordUserStore where Table == PostgresUserTable {
     /// Users in `database` (its schema must be migrated).
-    public convenience init(database: PostgresDatabase, bcryptCost: Int = 12, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    public convenience init(database: JotDatabase, bcryptCost: Int = 12, now: @escaping @Sendable () -> Date = { Date() }) throws {
         try self.init(table: PostgresUserTable(database: database), bcryptCost: bcryptCost, now: now)
     }
 }
@@ -21,9 +21,9 @@ extension PasswordUserStore where Table == PostgresUserTable {
 /// The `jot_users` table. Every statement is atomic on its own and has the database's deadline; failures are
 /// ``UserStoreError/database(path:operation:detail:)`` naming the database (never a hash or a password).
 public struct PostgresUserTable: UserTable {
-    let database: PostgresDatabase
+    let database: JotDatabase
 
-    public init(database: PostgresDatabase) { self.database = database }
+    public init(database: JotDatabase) { self.database = database }
 
     public var location: String { "PostgreSQL database \(database.location)" }
 
@@ -35,7 +35,7 @@ public struct PostgresUserTable: UserTable {
                 VALUES (\(row.username), \(row.passwordHash), \(row.scopes), \(row.createdAt))
                 ON CONFLICT (username) DO NOTHING RETURNING username
                 """,
-                logger: PostgresDatabase.quiet
+                logger: JotDatabase.quiet
             )
             return try await rows.collect().count == 1
         }
@@ -43,7 +43,7 @@ public struct PostgresUserTable: UserTable {
 
     public func delete(username: String) async throws -> Bool {
         try await run("remove user") { connection in
-            try await connection.query("DELETE FROM jot_users WHERE username = \(username) RETURNING username", logger: PostgresDatabase.quiet)
+            try await connection.query("DELETE FROM jot_users WHERE username = \(username) RETURNING username", logger: JotDatabase.quiet)
                 .collect().count == 1
         }
     }
@@ -53,11 +53,11 @@ public struct PostgresUserTable: UserTable {
             .first
     }
 
-    public func updatePasswordHash(username: String, passwordHash: String) async throws -> Bool {
-        try await run("update a password hash") { connection in
+    public func updatePasswordHash(username: String, from old: String, to new: String) async throws -> Bool {
+        try await run("upgrade a password hash") { connection in
             try await connection.query(
-                "UPDATE jot_users SET password_hash = \(passwordHash) WHERE username = \(username) RETURNING username",
-                logger: PostgresDatabase.quiet
+                "UPDATE jot_users SET password_hash = \(new) WHERE username = \(username) AND password_hash = \(old) RETURNING username",
+                logger: JotDatabase.quiet
             ).collect().count == 1
         }
     }
@@ -75,7 +75,7 @@ public struct PostgresUserTable: UserTable {
     private func select(_ operation: String, _ query: PostgresQuery) async throws -> [UserRow] {
         try await run(operation) { connection in
             var result: [UserRow] = []
-            for try await (username, hash, scopes, created) in try await connection.query(query, logger: PostgresDatabase.quiet)
+            for try await (username, hash, scopes, created) in try await connection.query(query, logger: JotDatabase.quiet)
                 .decode((String, String, String, Double).self)
             {
                 result.append(UserRow(username: username, passwordHash: hash, scopes: scopes, createdAt: created))

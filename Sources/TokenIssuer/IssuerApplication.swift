@@ -1,5 +1,6 @@
 public import Hummingbird
 public import Logging
+public import ServerSupport
 public import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
@@ -17,15 +18,29 @@ public enum IssuerApplication {
         users: any UserStore,
         metrics: IssuerMetrics,
         now: @escaping @Sendable () -> Date = { Date() },
-        makeJWTID: @escaping @Sendable () -> String = TokenMinter.randomJWTID
+        makeJWTID: @escaping @Sendable () -> String = TokenMinter.randomJWTID,
+        throttle: LoginThrottle = LoginThrottle(),
+        passwordChecks: PasswordCheckLimit = PasswordCheckLimit(),
+        inFlight: InFlightRequests? = nil,
+        health: IssuerHealth = IssuerHealth()
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        if let inFlight { router.addMiddleware { inFlight.middleware(context: BasicRequestContext.self) } }
         router.addMiddleware {
             LogRequestsMiddleware(.info, includeHeaders: .none)
         }
         let minter = TokenMinter(configuration: configuration, makeJWTID: makeJWTID)
-        SessionsController(users: users, minter: minter, keys: keys, metrics: metrics, now: now).addRoutes(to: router)
-        WellKnownController(configuration: configuration, keys: keys, metrics: metrics, now: now).addRoutes(to: router)
+        SessionsController(
+            users: users,
+            minter: minter,
+            keys: keys,
+            metrics: metrics,
+            now: now,
+            throttle: throttle,
+            passwordChecks: passwordChecks,
+            health: health
+        ).addRoutes(to: router)
+        WellKnownController(configuration: configuration, keys: keys, metrics: metrics, now: now, healthState: health).addRoutes(to: router)
         return router
     }
 
@@ -41,10 +56,21 @@ public enum IssuerApplication {
         trapSIGHUP: Bool = true,
         reload: ReloadTrigger = ReloadTrigger(),
         services: [any Service] = [],
+        edge: ServerEdge = ServerEdge(limits: ServerLimits()),
+        throttle: LoginThrottle = LoginThrottle(),
+        health: IssuerHealth = IssuerHealth(),
         logger: Logger,
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let router = makeRouter(configuration: configuration, keys: keys, users: users, metrics: metrics)
+        let router = makeRouter(
+            configuration: configuration,
+            keys: keys,
+            users: users,
+            metrics: metrics,
+            throttle: throttle,
+            inFlight: edge.inFlight,
+            health: health
+        )
         let reloader = KeyReloader(
             source: keySource,
             holder: keys,
@@ -53,16 +79,20 @@ public enum IssuerApplication {
             trigger: reload,
             logger: logger,
             onReload: { result in
-                if case .failure = result { metrics.keyReload(succeeded: false) }
-                if case .success(true) = result { metrics.keyReload(succeeded: true) }
+                switch result {
+                case .failure(let error):
+                    metrics.keyReload(succeeded: false)
+                    health.set(.keyReload, problem: "reload failed, serving the last good keys: \(error)")
+                case .success(let changed):
+                    if changed { metrics.keyReload(succeeded: true) }
+                    health.set(.keyReload, problem: nil)
+                }
             }
         )
         return Application(
             router: router,
-            configuration: ApplicationConfiguration(
-                address: .hostname(configuration.host, port: configuration.port),
-                serverName: "jot"
-            ),
+            server: edge.server,
+            configuration: edge.configuration(address: .hostname(configuration.host, port: configuration.port), serverName: "jot"),
             services: [reloader] + services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger

@@ -67,18 +67,17 @@ struct InMemoryJWKSSourceTests {
         }
     }
 
-    @Test("An empty key list is a deliberate answer (every key withdrawn) and replaces the set")
-    func emptySetIsAccepted() async throws {
+    @Test("An empty key list replacing good keys is a failed fetch: the good keys stay (issue 9)")
+    func emptySetAfterGoodKeysIsAFailure() async throws {
         let key = try Fixture.key()
         let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 60)
         let cache = JWKSCache(source: source)
         try await cache.prefetch(now: t0)
-        // An empty "keys" is a deliberate answer (every key withdrawn): it replaces the set.
+        // A broken issuer answering {"keys":[]} must not make every token fail: it is an outage, not a rotation.
         await source.publish(Array(#"{"keys":[]}"#.utf8), maxAge: 60)
-        await #expect(throws: VerifierError.keyNotFound(kid: key.keyID, algorithm: .ES256, url: "memory:jwks", suppressedFor: 30)) {
-            try await cache.key(for: try Fixture.header(kid: key.keyID), now: t0.addingTimeInterval(61))
-        }
-        #expect(await cache.status.keyIDs.isEmpty)
+        #expect(try await cache.key(for: try Fixture.header(kid: key.keyID), now: t0.addingTimeInterval(61)).keyID == key.keyID)
+        #expect(await cache.status.keyIDs == [key.keyID!])
+        #expect(await cache.status.lastError == .emptyKeySet(url: "memory:jwks"))
     }
 }
 

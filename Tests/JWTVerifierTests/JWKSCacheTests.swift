@@ -314,6 +314,35 @@ struct JWKSCacheTests {
         }
     }
 
+    @Test("An empty key set replacing good keys is a failed fetch (kept, logged, counted); a first empty answer is accepted")
+    func emptyKeySet() async throws {
+        try await withServerAndClient { server, client in
+            let key = try Fixture.key()
+            await server.endpoints.set("/jwks", .jwks(Fixture.jwks([key]), cacheControl: "max-age=60"))
+            let metrics = TestMetrics()
+            let (logger, logs) = Fixture.logger()
+            let url = server.url("/jwks")
+            let cache = try withMetricsFactory(metrics) { try JWKSCache(url: url, client: client, logger: logger) }
+            let header = try Fixture.header(kid: key.keyID)
+            try await cache.prefetch(now: t0)
+
+            await server.endpoints.set("/jwks", .jwks(Fixture.jwks([]), cacheControl: "max-age=60"))
+            #expect(try await cache.key(for: header, now: t0.addingTimeInterval(61)).keyID == key.keyID)
+            #expect(await server.endpoints.requestCount("/jwks") == 2)
+            #expect(await cache.status.keyIDs == [key.keyID!])
+            #expect(await cache.status.failingSince == t0.addingTimeInterval(61))
+            #expect(await cache.status.lastError == .emptyKeySet(url: url))
+            #expect(metrics.counterTotal(label: "jwks_fetch_total", dimensions: [("result", "error")]) == 1)
+            #expect(logs.messages(.warning).contains { $0.contains("outage, not a rotation") })
+
+            // A cache whose very first answer is empty takes it (an issuer with only a shared secret publishes none).
+            let fresh = try JWKSCache(url: url, client: client)
+            try await fresh.prefetch(now: t0)
+            #expect(await fresh.status.keyIDs.isEmpty)
+            #expect(await fresh.status.failingSince == nil)
+        }
+    }
+
     @Test("A non-JSON or oversized answer is a failed fetch: refused at first, the last good set kept later")
     func invalidDocuments() async throws {
         try await withServerAndClient { server, client in

@@ -147,3 +147,26 @@ struct RotateTests {
         }
     }
 }
+
+@Suite("KeyStore.rotate and the JWKS key limit")
+struct RotateKeyLimitTests {
+    @Test("a forced rotation that would publish more keys than a verifier accepts is refused, naming `jot keys prune`")
+    func refusedOverTheVerifierLimit() async throws {
+        let fixture = try KeyDirectoryFixture()
+        let store = fixture.store()
+        _ = try await store.initialize(algorithms: [.ES256], now: t0)
+        // 2 keys, +1 per rotation: after limit - 2 rotations the JWKS lists exactly the limit.
+        for step in 1...(JWKSet.maximumKeyCount - 2) {
+            _ = try await store.rotate(algorithm: .ES256, now: at(Double(step)), force: true)
+        }
+        let full = try await store.load()
+        #expect(full.publicKeys.count == JWKSet.maximumKeyCount)
+        // What the issuer publishes, the verifier accepts.
+        #expect(try JWKSet(json: JSONWriter.bytes(full.jwksDocument)).keySet.keys.count == JWKSet.maximumKeyCount)
+
+        let error = await keyStoreError { () async throws(KeyStoreError) in try await store.rotate(algorithm: .ES256, now: at(1000), force: true) }
+        #expect(error == .tooManyPublishedKeys(count: JWKSet.maximumKeyCount + 1, limit: JWKSet.maximumKeyCount))
+        #expect(error?.description.contains("jot keys prune") == true)
+        #expect(try await store.load().fingerprint == full.fingerprint, "nothing was written")
+    }
+}

@@ -7,9 +7,6 @@ import PostgresStore
 import Synchronization
 import Testing
 
-/// Jot's database (PostgresNIO has a `PostgresDatabase` protocol of its own).
-typealias JotDatabase = PostgresStore.PostgresDatabase
-
 /// The storages a backend-neutral test runs against: `@Test(arguments: Backend.allCases)`.
 enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// A fresh temporary key directory (`<tmp>/Keys`, not created yet), keys stored plain as today.

@@ -27,7 +27,7 @@ struct UserStoreTests {
 
     /// Runs `body` with a PostgreSQL database in a schema of its own (dropped afterwards), from `JOT_TEST_DATABASE_URL`.
     /// Without it the case is skipped with a message — and fails when `CI=true`.
-    static func withPostgres<Result>(_ body: (PostgresDatabase) async throws -> Result) async throws -> Result {
+    static func withPostgres<Result: Sendable>(_ body: (JotDatabase) async throws -> Result) async throws -> Result {
         let text = try #require(
             ProcessInfo.processInfo.environment["JOT_TEST_DATABASE_URL"],
             "CI=true but JOT_TEST_DATABASE_URL is not set: run the tests under scripts/with-postgres"
@@ -35,9 +35,9 @@ struct UserStoreTests {
         let url = try DatabaseURL(text)
         let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let logger = Logger(label: "test.postgres")
-        return try await PostgresDatabase.withDatabase(url, logger: logger, migrate: false) { admin in
+        return try await JotDatabase.withDatabase(url, logger: logger, migrate: false) { admin in
             try await admin.withConnection("create a test schema") { try await $0.query("CREATE SCHEMA \(unescaped: schema)", logger: logger) }
-            let database = PostgresDatabase(url: url, logger: logger, schema: schema)
+            let database = JotDatabase(url: url, logger: logger, schema: schema)
             let outcome: Swift.Result<Result, any Error> = await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await database.run() }
                 defer { group.cancelAll() }
@@ -66,7 +66,7 @@ struct UserStoreTests {
 
     /// Runs `body` with an empty store of the given kind (SQLite: in a temporary directory, closed afterwards).
     @discardableResult
-    static func withStore<Result>(
+    static func withStore<Result: Sendable>(
         _ backend: Backend,
         cost: Int = Self.cost,
         _ body: (any UserStore) async throws -> Result

@@ -5,13 +5,22 @@
 /// explicitly allowed, a set over ``Options/maxKeys`` is refused, and two keys with the same `kid` and `alg` keep
 /// only the first.
 public struct JWKSet: Sendable {
+    /// The most keys a JWKS may list: verifiers refuse a larger set (``Options/maxKeys`` defaults to it), and the
+    /// issuer's key store refuses a rotation that would publish more. One constant, so the two never disagree.
+    public static let maximumKeyCount = 100
+
     public struct Options: Sendable {
         public var maxKeys: Int
         public var maxBytes: Int
         public var defaultRSAAlgorithm: JWSAlgorithm?
         public var allowSymmetricKeys: Bool
 
-        public init(maxKeys: Int = 100, maxBytes: Int = 256 * 1024, defaultRSAAlgorithm: JWSAlgorithm? = .RS256, allowSymmetricKeys: Bool = false) {
+        public init(
+            maxKeys: Int = JWKSet.maximumKeyCount,
+            maxBytes: Int = 256 * 1024,
+            defaultRSAAlgorithm: JWSAlgorithm? = .RS256,
+            allowSymmetricKeys: Bool = false
+        ) {
             self.maxKeys = maxKeys
             self.maxBytes = maxBytes
             self.defaultRSAAlgorithm = defaultRSAAlgorithm

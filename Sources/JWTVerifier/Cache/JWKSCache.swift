@@ -380,6 +380,11 @@ public actor JWKSCache {
             if parsed.keySet.isEmpty, !parsed.skipped.isEmpty {
                 throw .noUsableKeys(url: url, skipped: parsed.skipped.map(\.description))
             }
+            // An empty set replacing good keys is far more likely a broken issuer than a deliberate "trust nothing":
+            // treat it as a failed fetch (stale window, logged, counted). Only a first answer may be empty.
+            if parsed.keySet.isEmpty, let current, !current.keySet.isEmpty {
+                throw .emptyKeySet(url: url)
+            }
             let previous = current
             let changed = previous?.document != bytes
             if changed { generation += 1 }

@@ -22,6 +22,8 @@ public enum JWKSFetchError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidDocument(url: String, reason: String)
     /// The document lists keys, and not one of them is usable; the members and why are listed.
     case noUsableKeys(url: String, skipped: [String])
+    /// The document lists no key at all while the cache holds good keys: treated as a failed fetch, not a rotation.
+    case emptyKeySet(url: String)
     /// The discovery document names another issuer than the one configured (OpenID Connect Discovery §4.3).
     case issuerMismatch(url: String, expected: String, actual: String?)
 
@@ -47,6 +49,9 @@ public enum JWKSFetchError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(url) did not return a usable document: \(reason)"
         case .noUsableKeys(let url, let skipped):
             "\(url) lists no usable key (\(skipped.joined(separator: "; ")))"
+        case .emptyKeySet(let url):
+            "\(url) answered an empty key set while good keys are cached; treated as a failed fetch "
+                + "(the cached keys are kept for the stale window): check the issuer's key directory"
         case .issuerMismatch(let url, let expected, let actual):
             "\(url) names issuer \(actual.map { UntrustedText.quoted($0, limit: 200) } ?? "(none)"), not \(UntrustedText.quoted(expected, limit: 200)); "
                 + "the issuer must match exactly (OpenID Connect Discovery §4.3), including scheme and trailing slash"

@@ -46,10 +46,10 @@ public struct DBCommand: AsyncParsableCommand {
 
         public func run() async throws {
             let url = try database.url()
-            let applied = try await PostgresDatabase.withDatabase(url, logger: StoreOptions.quietLogger, migrate: false) { try await $0.migrate() }
+            let applied = try await JotDatabase.withDatabase(url, logger: StoreOptions.quietLogger, migrate: false) { try await $0.migrate() }
             print(
                 applied.isEmpty
-                    ? "schema of \(url) is up to date (version \(PostgresDatabase.schemaVersion))"
+                    ? "schema of \(url) is up to date (version \(JotDatabase.schemaVersion))"
                     : "applied migration\(applied.count == 1 ? "" : "s") \(applied.map(String.init).joined(separator: ", ")) to \(url)"
             )
         }
@@ -62,10 +62,10 @@ public struct DBCommand: AsyncParsableCommand {
 
         public func run() async throws {
             let url = try database.url()
-            let version = try await PostgresDatabase.withDatabase(url, logger: StoreOptions.quietLogger, migrate: false) {
+            let version = try await JotDatabase.withDatabase(url, logger: StoreOptions.quietLogger, migrate: false) {
                 try await $0.recordedSchemaVersion()
             }
-            let known = PostgresDatabase.schemaVersion
+            let known = JotDatabase.schemaVersion
             let state =
                 version == known ? "up to date" : version < known ? "behind: run `jot db migrate`" : "newer than this jot: run the release that migrated it"
             print("\(url): schema version \(version); this jot knows \(known) (\(state))")

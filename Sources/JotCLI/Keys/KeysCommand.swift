@@ -2,6 +2,7 @@ public import ArgumentParser
 import Foundation
 import JOSE
 package import KeyStore
+import ServerSupport
 
 /// `jot keys …`: the key directory and its safe rotation (next → current → previous → removed).
 public struct KeysCommand: AsyncParsableCommand {
@@ -37,16 +38,30 @@ public struct KeysCommand: AsyncParsableCommand {
             let maxAge = try Settings.optionalInt(jwksMaxAge, env: "JOT_JWKS_MAX_AGE")
             let ttl = try Settings.optionalInt(tokenTTL, env: "JOT_TOKEN_TTL")
             guard maxAge != nil || ttl != nil || leeway != nil else { return nil }
-            return RotationPolicy(jwksMaxAge: .seconds(maxAge ?? 0), maxTokenLifetime: .seconds(ttl ?? 0), leeway: .seconds(leeway ?? 0))
+            return try Self.checked(maxAge: maxAge, ttl: ttl, leeway: leeway)
         }
 
         /// The policy `jot keys init` records: the values given, or the defaults of `jot serve`.
         package func recorded() throws -> RotationPolicy {
-            RotationPolicy(
-                jwksMaxAge: .seconds(try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300)),
-                maxTokenLifetime: .seconds(try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300)),
-                leeway: .seconds(leeway ?? 30)
+            try Self.checked(
+                maxAge: try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300),
+                ttl: try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300),
+                leeway: leeway ?? 30
             )
+        }
+
+        /// Checks the values given (a missing one counts as zero). A longer token lifetime here only delays pruning,
+        /// so the long range is allowed without the risk flag.
+        private static func checked(maxAge: Int?, ttl: Int?, leeway: Int?) throws -> RotationPolicy {
+            try Settings.checked { () throws(OperatorInput.Refusal) in
+                RotationPolicy(
+                    jwksMaxAge: .seconds(try maxAge.map { value throws(OperatorInput.Refusal) in try OperatorInput.jwksMaxAge(value) } ?? 0),
+                    maxTokenLifetime: .seconds(try ttl.map { value throws(OperatorInput.Refusal) in try OperatorInput.tokenTTL(value, allowLong: true) } ?? 0),
+                    leeway: try leeway.map { value throws(OperatorInput.Refusal) in
+                        try OperatorInput.seconds(value, OperatorInput.leewayRange, flag: "--leeway")
+                    } ?? .zero
+                )
+            }
         }
     }
 

@@ -5,8 +5,9 @@ import JOSE
 import KeyStore
 import Logging
 import PostgresStore
+public import ServerSupport
 import ServiceLifecycle
-import TokenIssuer
+package import TokenIssuer
 
 /// `jot serve`: the issuer service.
 public struct ServeCommand: AsyncParsableCommand {
@@ -35,6 +36,13 @@ public struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Create the documented demo users (Cthon98, AzureDiamond) if missing.") public var demo = false
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost for new passwords (default 12).") public var bcryptCost: Int?
     @Option(name: .customLong("reload-interval"), help: "Seconds between key-store checks (default 1).") public var reloadInterval: Int = 1
+    @Flag(
+        name: .customLong("allow-long-token-ttl"),
+        help: "Allow --token-ttl over a day (up to 30 days). Risky: a stolen token stays valid that long."
+    )
+    public var allowLongTokenTTL = false
+    @OptionGroup public var limits: ServerLimitsOptions
+    @OptionGroup public var loginLimits: LoginLimitOptions
     @Option(name: .long, help: "Verifiers' clock-skew leeway in seconds, recorded in the rotation policy (default 30).") public var leeway: Int?
     @Option(
         name: .customLong("rotate-every"),
@@ -53,7 +61,9 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "jot.serve")
 
-        let configuration = try issuerConfiguration()
+        let configuration = try resolvedConfiguration()
+        let edge = ServerEdge(limits: try Settings.checked { () throws(OperatorInput.Refusal) in try limits.resolve() })
+        let throttle = LoginThrottle(configuration: try loginLimits.resolve())
 
         var secretKey: JWSSigningKey? = nil
         if let secret = Settings.optionalString(nil, env: "JWT_SECRET") {
@@ -65,12 +75,18 @@ public struct ServeCommand: AsyncParsableCommand {
             logger.info("HS256 shared secret from JWT_SECRET enabled (never published)")
         }
         let rotateEvery = try Settings.optionalString(rotateEvery, env: "JOT_ROTATE_EVERY").map(DurationText.parse)
+        let requestedLeeway = try Settings.int(leeway, env: "JOT_LEEWAY", default: 30)
         let policy = RotationPolicy(
             jwksMaxAge: .seconds(configuration.jwksMaxAge),
             maxTokenLifetime: .seconds(configuration.tokenTTL),
-            leeway: .seconds(try Settings.int(leeway, env: "JOT_LEEWAY", default: 30))
+            leeway: try Settings.checked { () throws(OperatorInput.Refusal) in
+                try OperatorInput.seconds(requestedLeeway, OperatorInput.leewayRange, flag: "--leeway")
+            }
         )
-        let cost = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
+        let requestedCost = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
+        let cost = try Settings.checked { () throws(OperatorInput.Refusal) in
+            try OperatorInput.within(requestedCost, OperatorInput.bcryptCostRange, flag: "--bcrypt-cost")
+        }
         let sealer = try store.sealer()
 
         switch try store.backend() {
@@ -78,7 +94,18 @@ public struct ServeCommand: AsyncParsableCommand {
             let keyStore = KeyStore(directory: directory, sealer: sealer)
             let users = try await SQLiteUserStore.open(path: databasePath, bcryptCost: cost, logger: Logger(label: "jot.users"))
             do {
-                try await serve(keyStore: keyStore, users: users, secretKey: secretKey, policy: policy, rotateEvery: rotateEvery, services: [], logger: logger)
+                try await serve(
+                    configuration: configuration,
+                    keyStore: keyStore,
+                    users: users,
+                    secretKey: secretKey,
+                    policy: policy,
+                    rotateEvery: rotateEvery,
+                    services: [],
+                    edge: edge,
+                    throttle: throttle,
+                    logger: logger
+                )
             } catch {
                 try? await users.close()
                 throw error
@@ -86,7 +113,7 @@ public struct ServeCommand: AsyncParsableCommand {
             try await users.close()
         case .postgres(let url):
             guard sealer != nil else { throw KeyStoreError.sealingRequired(location: "PostgreSQL database \(url)") }
-            let database = PostgresDatabase(url: url, logger: Logger(label: "jot.postgres"))
+            let database = JotDatabase(url: url, logger: Logger(label: "jot.postgres"))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await database.run() }
                 defer { group.cancelAll() }
@@ -99,6 +126,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 let reload = ReloadTrigger()
                 let listener = KeyChangeListener(database: database, logger: Logger(label: "jot.postgres")) { reason in await reload.fire(reason) }
                 try await serve(
+                    configuration: configuration,
                     keyStore: keyStore,
                     users: users,
                     secretKey: secretKey,
@@ -106,34 +134,40 @@ public struct ServeCommand: AsyncParsableCommand {
                     rotateEvery: rotateEvery,
                     services: [listener],
                     reload: reload,
+                    edge: edge,
+                    throttle: throttle,
                     logger: logger
                 )
             }
         }
     }
 
-    /// The settings from flags, environment and defaults.
-    func issuerConfiguration() throws -> IssuerConfiguration {
+    /// The issuer's settings from flags and environment, every value checked (a refusal names the flag and range).
+    package func resolvedConfiguration() throws(CLIError) -> IssuerConfiguration {
         let host = Settings.string(host, env: "JOT_HOST", default: "127.0.0.1")
-        let port = try Settings.int(port, env: "JOT_PORT", default: 8080)
+        let requestedPort = try Settings.int(port, env: "JOT_PORT", default: 8080)
+        let port = try Settings.checked { () throws(OperatorInput.Refusal) in try OperatorInput.port(requestedPort) }
         let algorithm = try CLIAlgorithm.parse(Settings.string(alg, env: "JOT_ALG", default: "ES256"))
-        let configuration = IssuerConfiguration(
-            host: host,
-            port: port,
-            issuer: Settings.string(issuer, env: "JOT_ISSUER", default: "http://\(host):\(port)"),
-            audiences: Settings.list(audience, env: "JOT_AUDIENCE", default: ["jot"]),
-            tokenTTL: try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300),
-            algorithm: algorithm,
-            jwksMaxAge: try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300)
-        )
-        guard configuration.tokenTTL > 0, configuration.jwksMaxAge >= 0 else {
-            throw CLIError.invalidInput("--token-ttl must be positive and --jwks-max-age not negative")
+        let issuer = Settings.string(issuer, env: "JOT_ISSUER", default: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+        let audiences = Settings.list(audience, env: "JOT_AUDIENCE", default: ["jot"])
+        let tokenTTL = try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300)
+        let jwksMaxAge = try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300)
+        return try Settings.checked { () throws(OperatorInput.Refusal) in
+            IssuerConfiguration(
+                host: host,
+                port: port,
+                issuer: try OperatorInput.issuer(issuer),
+                audiences: try OperatorInput.audiences(audience.isEmpty ? audiences : audience),
+                tokenTTL: try OperatorInput.tokenTTL(tokenTTL, allowLong: allowLongTokenTTL),
+                algorithm: algorithm,
+                jwksMaxAge: try OperatorInput.jwksMaxAge(jwksMaxAge)
+            )
         }
-        return configuration
     }
 
     /// Prepares the keys, records the policy, and runs the issuer until SIGTERM/SIGINT.
     private func serve(
+        configuration: IssuerConfiguration,
         keyStore: KeyStore,
         users: any UserStore,
         secretKey: JWSSigningKey?,
@@ -141,9 +175,10 @@ public struct ServeCommand: AsyncParsableCommand {
         rotateEvery: Duration?,
         services: [any Service],
         reload: ReloadTrigger = ReloadTrigger(),
+        edge: ServerEdge,
+        throttle: LoginThrottle,
         logger: Logger
     ) async throws {
-        let configuration = try issuerConfiguration()
         try await Self.prepareKeys(keyStore, algorithm: configuration.algorithm, hasSecret: secretKey != nil, policy: policy, logger: logger)
         if try await keyStore.isInitialized() {
             let stored = try await keyStore.recordPolicy(policy, now: Date())
@@ -161,6 +196,7 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let source = KeyStoreKeyRingSource(store: keyStore, secretKey: secretKey)
         let holder = KeyRingHolder(try await source.loadKeyRing())
+        if let warning = holder.current.keyCountWarning { logger.warning("\(warning)") }
         if demo {
             let added = try await DemoUsers.add(to: users)
             logger.info("demo users ready", metadata: ["jot.added": .string(added.map(\.username).joined(separator: ","))])
@@ -180,6 +216,8 @@ public struct ServeCommand: AsyncParsableCommand {
             reloadInterval: .seconds(max(1, reloadInterval)),
             reload: reload,
             services: services,
+            edge: edge,
+            throttle: throttle,
             logger: logger,
             onServerRunning: { boundPort in
                 logger.info(
@@ -189,11 +227,11 @@ public struct ServeCommand: AsyncParsableCommand {
                         "jot.issuer": .string(configuration.issuer),
                         "jot.alg": .string(configuration.algorithm.rawValue),
                         "jot.keys": .string(keyStore.location),
-                    ]
+                    ].merging(edge.metadata) { first, _ in first }
                 )
             }
         )
-        try await app.runService()
+        try await edge.run(app, logger: logger)
     }
 
     /// Makes sure the store can sign with `algorithm`: an empty store (a fresh clone's `Keys/`, a new database) gets

@@ -1,4 +1,5 @@
 import Foundation
+package import ServerSupport
 
 /// Resolves a setting from its flag, then its environment variable, then its default (flags win).
 package enum Settings {
@@ -17,6 +18,15 @@ package enum Settings {
         guard let text = nonEmpty(environment[name]) else { return value }
         guard let parsed = Int(text) else { throw .invalidInput("\(name)=\(text) is not a whole number") }
         return parsed
+    }
+
+    /// Runs a check of ``OperatorInput``, reporting a refusal as the CLI's invalid input.
+    package static func checked<T>(_ body: () throws(OperatorInput.Refusal) -> T) throws(CLIError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw .invalidInput(error.description)
+        }
     }
 
     package static func optionalInt(_ flag: Int?, env name: String) throws(CLIError) -> Int? {

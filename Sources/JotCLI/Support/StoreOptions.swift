@@ -82,7 +82,7 @@ public struct StoreOptions: ParsableArguments {
         case .local(let directory, _):
             return try await body(KeyStore(directory: directory, rsaKeySize: rsaKeySize, sealer: sealer))
         case .postgres(let url):
-            return try await PostgresDatabase.withDatabase(url, logger: Self.quietLogger) { database in
+            return try await JotDatabase.withDatabase(url, logger: Self.quietLogger) { database in
                 try await body(KeyStore(postgres: database, sealer: sealer, rsaKeySize: rsaKeySize))
             }
         }
@@ -94,7 +94,7 @@ public struct StoreOptions: ParsableArguments {
         case .local(_, let path):
             return try await SQLiteUserStore.withStore(path: path, bcryptCost: bcryptCost, logger: Self.quietLogger) { try await body($0) }
         case .postgres(let url):
-            return try await PostgresDatabase.withDatabase(url, logger: Self.quietLogger) { database in
+            return try await JotDatabase.withDatabase(url, logger: Self.quietLogger) { database in
                 try await body(try PostgresUserStore(database: database, bcryptCost: bcryptCost))
             }
         }

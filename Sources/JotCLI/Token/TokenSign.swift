@@ -2,6 +2,7 @@ public import ArgumentParser
 package import Foundation
 package import JOSE
 import KeyStore
+import ServerSupport
 
 /// `jot token sign --claims JSON (--key PEM --alg ALG | --keys DIR [--alg ALG] | --secret-env NAME) [--kid KID] [--header JSON]`.
 public struct TokenSign: AsyncParsableCommand {
@@ -56,6 +57,12 @@ public struct TokenSign: AsyncParsableCommand {
     @Option(name: .customLong("expires-in"), help: ArgumentHelp("Add iat=now and exp=now+SECONDS when absent.", valueName: "seconds"))
     public var expiresIn: Int?
 
+    @Flag(
+        name: .customLong("allow-long-token-ttl"),
+        help: "Allow --expires-in over a day (up to 30 days). Risky: a stolen token stays valid that long."
+    )
+    public var allowLongTokenTTL = false
+
     public init() {}
 
     public func validate() throws {
@@ -63,6 +70,13 @@ public struct TokenSign: AsyncParsableCommand {
             throw ValidationError("give exactly one of --key, --keys, --database or --secret-env")
         }
         if let alg { _ = try CLIAlgorithm.parse(alg) }
+        if let expiresIn {
+            do {
+                _ = try OperatorInput.tokenTTL(expiresIn, allowLong: allowLongTokenTTL, flag: "--expires-in")
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
     }
 
     public func run() async throws {

@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import JOSE
+import ServerSupport
 
 /// `jot token verify TOKEN (--jwks|--jwks-url|--jwk|--key|--secret-env) …`: prints header and claims when valid, else exit 1.
 public struct TokenVerify: AsyncParsableCommand {
@@ -42,7 +43,12 @@ public struct TokenVerify: AsyncParsableCommand {
     public init() {}
 
     public mutating func validate() throws {
-        guard leeway >= 0 else { throw ValidationError("--leeway must be 0 or more seconds") }
+        do {
+            _ = try OperatorInput.within(leeway, OperatorInput.leewayRange, flag: "--leeway", unit: " seconds")
+            if !audience.isEmpty { _ = try OperatorInput.audiences(audience) }
+        } catch {
+            throw ValidationError(error.description)
+        }
         if let now, !now.isFinite { throw ValidationError("--now must be a finite UNIX time in seconds") }
     }
 

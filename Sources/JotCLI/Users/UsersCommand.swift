@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Foundation
 import Logging
+import ServerSupport
 import TokenIssuer
 
 /// `jot users …`: the issuer's users, kept in its SQLite database with bcrypt password hashes.
@@ -37,7 +38,10 @@ public struct UsersCommand: AsyncParsableCommand {
 
         public func run() async throws {
             let password = try passwordStdin ? Self.firstLine(IO.readStandardInput(limit: 4096)) : Self.prompt()
-            let cost = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
+            let requested = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
+            let cost = try Settings.checked { () throws(OperatorInput.Refusal) in
+                try OperatorInput.within(requested, OperatorInput.bcryptCostRange, flag: "--bcrypt-cost")
+            }
             let record = try await UsersCommand.withStore(store, bcryptCost: cost) { users in
                 try await users.add(username: name, password: password, scopes: UsersCommand.scopes(scopes))
             }

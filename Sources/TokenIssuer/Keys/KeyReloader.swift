@@ -52,6 +52,7 @@ public struct KeyReloader: Service {
                         "jot.keys": .string(ring.records.map { "\($0.keyID) \($0.algorithm) \($0.state)" }.joined(separator: ", ")),
                     ]
                 )
+                if let warning = ring.keyCountWarning { logger.warning("\(warning)") }
             }
             onReload(.success(changed))
             return changed

@@ -3,6 +3,7 @@ import JOSE
 import KeyStore
 import Logging
 import NIOCore
+import ServerSupport
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -22,6 +23,9 @@ struct SessionsController: Sendable {
     let keys: KeyRingHolder
     let metrics: IssuerMetrics
     let now: @Sendable () -> Date
+    let throttle: LoginThrottle
+    let passwordChecks: PasswordCheckLimit
+    let health: IssuerHealth
 
     static let corsHeaders: HTTPFields = [
         .accessControlAllowOrigin: "*",
@@ -78,16 +82,48 @@ struct SessionsController: Sendable {
             metrics.loginFailed(reason: "bad_request")
             return failure(.badRequest, "'username' and 'password' are required")
         }
-        let authenticated: UserRecord?
+        let ticket: LoginThrottle.Ticket
+        switch throttle.admit(username: username, address: ClientAddress.current, now: now()) {
+        case .success(let admitted):
+            ticket = admitted
+        case .failure(let refusal):
+            metrics.loginFailed(reason: "throttled_\(refusal.scope.rawValue)")
+            var headers = Self.corsHeaders
+            headers[.retryAfter] = String(refusal.retryAfter)
+            let what = refusal.scope == .user ? "this username" : "this client address"
+            return JSONResponse.error(
+                .tooManyRequests,
+                "too many failed logins for \(what); retry in \(refusal.retryAfter) s",
+                headers: headers
+            )
+        }
+        let started = ContinuousClock.now
+        let checked: UserRecord??
         do {
-            authenticated = try await users.authenticate(username: username, password: password)
+            checked = try await passwordChecks.run { try await users.authenticate(username: username, password: password) }
+            health.set(.database, problem: nil)
         } catch let error as UserStoreError {
             // The user store is unreachable (a database outage): say so within its deadline, never hang or 500.
+            throttle.finished(ticket, succeeded: false)
+            health.set(.database, problem: "user store failing: \(error)")
             metrics.loginFailed(reason: "store_unavailable")
             context.logger.error("user store unavailable", metadata: ["error": .string(error.description)])
             return failure(.serviceUnavailable, "the user database is unavailable; try again shortly")
+        } catch {
+            throttle.finished(ticket, succeeded: false)
+            throw error
         }
-        guard let user = authenticated else {
+        throttle.finished(ticket, succeeded: (checked ?? nil) != nil)
+        guard let checked else {
+            metrics.loginFailed(reason: "busy")
+            var headers = Self.corsHeaders
+            headers[.retryAfter] = "1"
+            return JSONResponse.error(.serviceUnavailable, "too many logins in progress; retry in 1 s", headers: headers)
+        }
+        guard let user = checked else {
+            // Equal time: a failure lasts as long as the costliest password check, whatever was checked.
+            let left = PasswordHasher.failureFloor - (ContinuousClock.now - started)
+            if left > .zero { try? await Task.sleep(for: left) }
             metrics.loginFailed(reason: "invalid_credentials")
             // The attempted username stays at debug level: people sometimes type a password into it.
             context.logger.debug("login failed", metadata: ["jot.username": .string(username)])

@@ -17,6 +17,7 @@ struct WellKnownController: Sendable {
     let keys: KeyRingHolder
     let metrics: IssuerMetrics
     let now: @Sendable () -> Date
+    let healthState: IssuerHealth
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/.well-known/jwks.json") { request, _ in jwks(request) }
@@ -76,15 +77,18 @@ struct WellKnownController: Sendable {
 
     func health() -> Response {
         let ring = keys.current
-        let ready = ring.signingKeys[configuration.algorithm] != nil
-        return JSONResponse.make(
-            ready ? .ok : .serviceUnavailable,
-            [
-                "status": .string(ready ? "ok" : "no signing key"),
-                "algorithm": .string(configuration.algorithm.rawValue),
-                "published_keys": .number(JSONNumber(ring.publicKeys.count)),
-            ]
-        )
+        let (status, reasons) = healthState.report(canIssue: ring.signingKeys[configuration.algorithm] != nil)
+        var body: JSONObject = [
+            "status": .string(status.rawValue),
+            "algorithm": .string(configuration.algorithm.rawValue),
+            "published_keys": .number(JSONNumber(ring.publicKeys.count)),
+        ]
+        if !reasons.isEmpty {
+            var object = JSONObject()
+            for (name, reason) in reasons.sorted(by: { $0.key < $1.key }) { object[name] = .string(reason) }
+            body["reasons"] = .object(object)
+        }
+        return JSONResponse.make(status == .failing ? .serviceUnavailable : .ok, body, headers: [.cacheControl: "no-store"])
     }
 }
 

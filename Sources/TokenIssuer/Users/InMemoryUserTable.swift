@@ -37,9 +37,9 @@ public actor InMemoryUserTable: UserTable {
         return rows[username]
     }
 
-    public func updatePasswordHash(username: String, passwordHash: String) -> Bool {
-        guard rows[username] != nil else { return false }
-        rows[username]?.passwordHash = passwordHash
+    public func updatePasswordHash(username: String, from old: String, to new: String) -> Bool {
+        guard rows[username]?.passwordHash == old else { return false }
+        rows[username]?.passwordHash = new
         return true
     }
 

@@ -46,10 +46,44 @@ struct PasswordHasher: Sendable {
     func verify(_ password: String, storedHash: String?, dummyHash: String) async throws -> Bool {
         let acceptable = Self.problem(with: password) == nil
         let target = acceptable ? (storedHash ?? dummyHash) : dummyHash
+        let started = ContinuousClock.now
         let matches = try await NIOThreadPool.singleton.runIfActive {
             Bcrypt.verify(password, hash: target)
         }
+        if let cost = Self.cost(ofHash: target) { Self.recordVerification(cost: cost, took: ContinuousClock.now - started) }
         return matches && acceptable && storedHash != nil
+    }
+
+    // MARK: Equal-time failures and cost upgrades
+
+    /// The cost of a `$2a$`/`$2b$`/`$2y$` bcrypt hash, or `nil` if it is not one.
+    static func cost(ofHash hash: String) -> Int? {
+        let bytes = Array(hash.utf8.prefix(7))
+        guard bytes.count == 7, bytes[0] == UInt8(ascii: "$"), bytes[3] == UInt8(ascii: "$"), bytes[6] == UInt8(ascii: "$") else { return nil }
+        return Int(String(decoding: bytes[4...5], as: UTF8.self))
+    }
+
+    /// Whether a hash that just matched should be replaced by one of this hasher's cost (stores do it at a
+    /// successful login, so every hash converges on the server's cost).
+    func needsUpgrade(_ storedHash: String) -> Bool {
+        Self.cost(ofHash: storedHash) != Int(cost)
+    }
+
+    /// The slowest bcrypt verification seen per cost (decaying slowly), process-wide.
+    private static let verificationTimes = Mutex<[Int: Duration]>([:])
+
+    static func recordVerification(cost: Int, took duration: Duration) {
+        verificationTimes.withLock { times in
+            let previous = times[cost] ?? duration
+            // Follows the typical time: rises at once, decays by 1/8 per sample.
+            times[cost] = duration > previous ? duration : previous - (previous - duration) / 8
+        }
+    }
+
+    /// How long a failed login must take so that its time does not tell which cost (or whether any hash) was
+    /// checked: the typical time of the costliest verification seen in this process.
+    static var failureFloor: Duration {
+        verificationTimes.withLock { $0.values.max() ?? .zero }
     }
 
     private static let dummyHashes = Mutex<[UInt8: String]>([:])

@@ -72,7 +72,18 @@ public final class PasswordUserStore<Table: UserTable>: UserStore {
         let row = UserValidation.problem(with: username) == nil ? try await table.find(username: username) : nil
         let matches = try await hasher.verify(password, storedHash: row?.passwordHash, dummyHash: dummyHash)
         guard matches, let row else { return nil }
+        if hasher.needsUpgrade(row.passwordHash) {
+            // Rehash at the server's cost, so failed logins of this user take the time of everyone else's. Only if the
+            // hash is still the one checked: a password changed meanwhile is never overwritten.
+            let upgraded = try await hasher.hash(password)
+            _ = try await table.updatePasswordHash(username: row.username, from: row.passwordHash, to: upgraded)
+        }
         return Self.record(row)
+    }
+
+    /// The stored bcrypt hash of `username` (tests check cost upgrades with it).
+    func passwordHash(of username: String) async throws -> String? {
+        try await table.find(username: username)?.passwordHash
     }
 
     static func record(_ row: UserRow) -> UserRecord {

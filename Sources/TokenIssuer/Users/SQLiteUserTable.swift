@@ -161,11 +161,11 @@ public final class SQLiteUserTable: UserTable {
         return try rows.first.map(row(from:))
     }
 
-    public func updatePasswordHash(username: String, passwordHash: String) async throws -> Bool {
+    public func updatePasswordHash(username: String, from old: String, to new: String) async throws -> Bool {
         let rows = try await query(
-            "update a password hash",
-            "UPDATE users SET password_hash = ? WHERE username = ? RETURNING username",
-            [.text(passwordHash), .text(username)]
+            "upgrade a password hash",
+            "UPDATE users SET password_hash = ? WHERE username = ? AND password_hash = ? RETURNING username",
+            [.text(new), .text(username), .text(old)]
         )
         return !rows.isEmpty
     }

@@ -11,8 +11,8 @@ public protocol UserTable: Sendable {
     func delete(username: String) async throws -> Bool
     /// Replaces a row's scope string. Returns the updated row, or `nil` if there is none.
     func updateScopes(username: String, scopes: String) async throws -> UserRow?
-    /// Replaces a row's password hash (a rehash at a new cost). Returns whether the row existed.
-    func updatePasswordHash(username: String, passwordHash: String) async throws -> Bool
+    /// Replaces a row's password hash (a rehash at a new cost) if it is still `old`. Returns whether it was replaced.
+    func updatePasswordHash(username: String, from old: String, to new: String) async throws -> Bool
     /// The row of `username` (exact, byte-wise comparison), or `nil`.
     func find(username: String) async throws -> UserRow?
     /// Every row, by username in byte order.

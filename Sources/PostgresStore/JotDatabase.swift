@@ -10,7 +10,7 @@ public import ServiceLifecycle
 ///
 /// Every operation has a deadline (``operationTimeout``, 5 s by default): while the database is unreachable a call
 /// fails with ``PostgresStoreError/unavailable(location:operation:detail:)`` after at most that long, never hangs.
-public final class PostgresDatabase: Service, Sendable {
+public final class JotDatabase: Service, Sendable {
     public let url: DatabaseURL
     public let client: PostgresClient
     public let operationTimeout: Duration
@@ -83,9 +83,9 @@ public final class PostgresDatabase: Service, Sendable {
         logger: Logger,
         operationTimeout: Duration = .seconds(5),
         migrate: Bool = true,
-        _ body: (PostgresDatabase) async throws -> Result
+        _ body: (JotDatabase) async throws -> Result
     ) async throws -> Result {
-        let database = PostgresDatabase(url: url, logger: logger, operationTimeout: operationTimeout)
+        let database = JotDatabase(url: url, logger: logger, operationTimeout: operationTimeout)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }

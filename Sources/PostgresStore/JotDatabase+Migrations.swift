@@ -3,10 +3,10 @@ import PostgresNIO
 
 /// The schema: numbered, forward-only migrations, recorded in `jot_schema_migrations`.
 ///
-/// ``PostgresDatabase/migrate()`` applies the missing ones in one transaction under an advisory lock, so replicas that
+/// ``JotDatabase/migrate()`` applies the missing ones in one transaction under an advisory lock, so replicas that
 /// start at once apply each migration exactly once, and a crash mid-way leaves the schema as it was. A database whose
-/// recorded version is newer than ``PostgresDatabase/schemaVersion`` is refused and left untouched.
-extension PostgresDatabase {
+/// recorded version is newer than ``JotDatabase/schemaVersion`` is refused and left untouched.
+extension JotDatabase {
     struct Migration: Sendable {
         let version: Int
         let name: String

@@ -1,0 +1,161 @@
+import Synchronization
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Limits password guessing at `POST /sessions` with token buckets per username and per client address.
+///
+/// Each login attempt takes one token from both buckets before the password is checked, and a successful login
+/// gives them back, so only failures (and attempts in flight) count. An empty bucket answers `429` with the seconds
+/// until its next token. With the defaults one address may try 20 wrong passwords at once and then one every 3 s, and
+/// one username 10 at once and then one every 30 s — about 120 guesses per hour per account — while its owner,
+/// after typos, waits at most 30 s.
+///
+/// State is per process: with several replicas behind a load balancer an attacker gets each replica's budget
+/// (N replicas allow N times the guesses). Keep replicas few, or put a shared limit in the load balancer.
+/// Memory is bounded: at most ``Configuration/maximumTrackedKeys`` buckets; full buckets are dropped first.
+public final class LoginThrottle: Sendable {
+    public struct Configuration: Sendable, Hashable {
+        /// Failures a username may have at once.
+        public var userBurst: Int
+        /// Seconds for a username to earn back one attempt.
+        public var userRefill: Duration
+        /// Failures a client address may have at once.
+        public var addressBurst: Int
+        /// Seconds for a client address to earn back one attempt.
+        public var addressRefill: Duration
+        public var maximumTrackedKeys: Int
+        /// Password checks one client address may have running or queued at once; more are refused at once, so one
+        /// address cannot fill the bcrypt queue that other clients' logins wait in.
+        public var maxInFlightPerAddress: Int
+
+        public init(
+            userBurst: Int = 10,
+            userRefill: Duration = .seconds(30),
+            addressBurst: Int = 20,
+            addressRefill: Duration = .seconds(3),
+            maximumTrackedKeys: Int = 100_000,
+            maxInFlightPerAddress: Int = 2
+        ) {
+            self.maxInFlightPerAddress = max(1, maxInFlightPerAddress)
+            self.userBurst = userBurst
+            self.userRefill = userRefill
+            self.addressBurst = addressBurst
+            self.addressRefill = addressRefill
+            self.maximumTrackedKeys = maximumTrackedKeys
+        }
+    }
+
+    /// Why an attempt is refused and when to try again.
+    public struct Refusal: Error, Sendable, Hashable {
+        public enum Scope: String, Sendable { case user, address }
+        public let scope: Scope
+        /// Whole seconds until the bucket holds a token again (at least 1).
+        public let retryAfter: Int
+    }
+
+    /// An admitted attempt: hand it back with ``finished(_:succeeded:)`` once the password was checked.
+    public struct Ticket: Sendable {
+        let userKey: String
+        let addressKey: String
+    }
+
+    private struct Bucket {
+        var tokens: Double
+        var updated: Date
+    }
+
+    public let configuration: Configuration
+    private let buckets = Mutex<[String: Bucket]>([:])
+    private let inFlight = Mutex<[String: Int]>([:])
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// Takes a token from the username's and the address's bucket, or says which is empty and for how long.
+    public func admit(username: String, address: String?, now: Date) -> Result<Ticket, Refusal> {
+        let userKey = "u\u{0}" + username
+        let addressKey = "a\u{0}" + (address ?? "unknown")
+        let admitted = inFlight.withLock { inFlight -> Bool in
+            guard inFlight[addressKey, default: 0] < configuration.maxInFlightPerAddress else { return false }
+            inFlight[addressKey, default: 0] += 1
+            return true
+        }
+        guard admitted else { return .failure(Refusal(scope: .address, retryAfter: 1)) }
+        let result = buckets.withLock { buckets -> Result<Ticket, Refusal> in
+            let user = Self.refilled(buckets[userKey], burst: configuration.userBurst, refill: configuration.userRefill, now: now)
+            let address = Self.refilled(buckets[addressKey], burst: configuration.addressBurst, refill: configuration.addressRefill, now: now)
+            if address.tokens < 1 {
+                return .failure(Refusal(scope: .address, retryAfter: Self.wait(address, refill: configuration.addressRefill)))
+            }
+            if user.tokens < 1 {
+                return .failure(Refusal(scope: .user, retryAfter: Self.wait(user, refill: configuration.userRefill)))
+            }
+            if buckets.count + 2 > configuration.maximumTrackedKeys { Self.evict(&buckets, configuration: configuration, now: now) }
+            buckets[userKey] = Bucket(tokens: user.tokens - 1, updated: now)
+            buckets[addressKey] = Bucket(tokens: address.tokens - 1, updated: now)
+            return .success(Ticket(userKey: userKey, addressKey: addressKey))
+        }
+        if case .failure = result { release(addressKey) }
+        return result
+    }
+
+    /// Ends an admitted attempt; a successful login gives its tokens back.
+    public func finished(_ ticket: Ticket, succeeded: Bool) {
+        release(ticket.addressKey)
+        guard succeeded else { return }
+        buckets.withLock { buckets in
+            if var user = buckets[ticket.userKey] {
+                user.tokens = min(Double(configuration.userBurst), user.tokens + 1)
+                buckets[ticket.userKey] = user
+            }
+            if var address = buckets[ticket.addressKey] {
+                address.tokens = min(Double(configuration.addressBurst), address.tokens + 1)
+                buckets[ticket.addressKey] = address
+            }
+        }
+    }
+
+    private func release(_ addressKey: String) {
+        inFlight.withLock { inFlight in
+            let left = inFlight[addressKey, default: 1] - 1
+            inFlight[addressKey] = left > 0 ? left : nil
+        }
+    }
+
+    /// Buckets held now (for tests and metrics).
+    public var trackedKeys: Int { buckets.withLock { $0.count } }
+
+    private static func refilled(_ bucket: Bucket?, burst: Int, refill: Duration, now: Date) -> Bucket {
+        guard let bucket else { return Bucket(tokens: Double(burst), updated: now) }
+        let elapsed = max(0, now.timeIntervalSince(bucket.updated))
+        return Bucket(tokens: min(Double(burst), bucket.tokens + elapsed / seconds(refill)), updated: now)
+    }
+
+    private static func wait(_ bucket: Bucket, refill: Duration) -> Int {
+        max(1, Int(((1 - bucket.tokens) * seconds(refill)).rounded(.up)))
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return max(0.001, Double(seconds) + Double(attoseconds) / 1e18)
+    }
+
+    /// Drops buckets that are full again (they carry no information), then, if still over, the oldest ones.
+    private static func evict(_ buckets: inout [String: Bucket], configuration: Configuration, now: Date) {
+        buckets = buckets.filter { key, bucket in
+            let isUser = key.hasPrefix("u")
+            let burst = isUser ? configuration.userBurst : configuration.addressBurst
+            let refill = isUser ? configuration.userRefill : configuration.addressRefill
+            return refilled(bucket, burst: burst, refill: refill, now: now).tokens < Double(burst)
+        }
+        if buckets.count + 2 > configuration.maximumTrackedKeys {
+            let oldest = buckets.sorted { $0.value.updated < $1.value.updated }.prefix(buckets.count / 2).map(\.key)
+            for key in oldest { buckets.removeValue(forKey: key) }
+        }
+    }
+}

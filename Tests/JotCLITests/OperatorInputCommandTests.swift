@@ -1,0 +1,54 @@
+import ArgumentParser
+import JotCLI
+import Testing
+
+@Suite("jot refuses odd operator input, naming the flag and the accepted range")
+struct OperatorInputCommandTests {
+    static func refusal(_ arguments: [String]) -> String? {
+        do {
+            _ = try ServeCommand.parse(arguments).resolvedConfiguration()
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test(
+        "jot serve",
+        arguments: [
+            (["--port", "70000"], "--port 70000 is out of range: use 0–65535"),
+            (["--token-ttl", "999999999999"], "--token-ttl 999999999999 is out of range: use 1–86400 seconds"),
+            (["--token-ttl", "90000"], "--token-ttl 90000 is over a day"),
+            (["--issuer", "javascript:alert(1)"], "--issuer 'javascript:alert(1)' is not an absolute URL: use an absolute https URL"),
+            (["--issuer", "http://issuer.example"], "--issuer 'http://issuer.example' is http on a non-loopback host"),
+            (["--audience", ""], "--audience '' is empty"),
+            (["--jwks-max-age=-1"], "--jwks-max-age -1 is out of range: use 0–86400 seconds"),
+        ]
+    )
+    func serve(arguments: [String], expected: String) {
+        let message = Self.refusal(arguments)
+        #expect(message?.hasPrefix(expected) == true, "\(message ?? "accepted")")
+    }
+
+    @Test("jot serve accepts the defaults, and a long token lifetime only with the flag that names the risk")
+    func serveAccepts() throws {
+        #expect(Self.refusal([]) == nil)
+        #expect(Self.refusal(["--issuer", "https://issuer.example", "--token-ttl", "86400"]) == nil)
+        #expect(Self.refusal(["--token-ttl", "90000", "--allow-long-token-ttl"]) == nil)
+    }
+
+    @Test("jot serve's network limits are checked at parse time")
+    func serveLimits() {
+        #expect(throws: (any Error).self) { try ServeCommand.parse(["--header-timeout", "0"]) }
+        #expect(throws: (any Error).self) { try ServeCommand.parse(["--shutdown-grace", "100000"]) }
+    }
+
+    @Test("jot token sign and verify check their numbers too")
+    func token() {
+        #expect(throws: (any Error).self) {
+            try TokenCommand.parseAsRoot(["sign", "--claims", "{}", "--secret-env", "S", "--expires-in", "999999999999"])
+        }
+        #expect(throws: (any Error).self) { try TokenCommand.parseAsRoot(["verify", "t", "--jwks", "f", "--leeway", "100000"]) }
+        #expect(throws: (any Error).self) { try TokenCommand.parseAsRoot(["verify", "t", "--jwks", "f", "--audience", ""]) }
+    }
+}
