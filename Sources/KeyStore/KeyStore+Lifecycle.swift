@@ -148,7 +148,11 @@ extension KeyStore {
         let notInitialized = storage.notInitializedError
         return try await storage.update(skipping: [], prepare: false) { snapshot throws(KeyStoreError) -> KeySetChange<PruneResult> in
             guard let snapshot else { throw notInitialized }
-            let (manifest, result) = Self.pruned(snapshot.manifest, policy: Self.effectivePolicy(snapshot.manifest, floor: policy, now: now), now: now)
+            let (manifest, result) = Self.pruned(
+                snapshot.manifest,
+                policy: Self.effectivePolicy(snapshot.manifest, floor: policy, now: now),
+                now: now
+            )
             if result.removed.isEmpty && !result.pending.isEmpty { throw .pruneTooEarly(result.pending) }
             return result.removed.isEmpty ? .unchanged(result) : KeySetChange(manifest: manifest, result: result)
         }
@@ -226,7 +230,8 @@ extension KeyStore {
     /// has been published for the JWKS max-age, never forced — and every removable `previous` key is pruned. A replica
     /// that runs it right after another finds nothing due.
     /// - Returns: what was rotated and pruned (both empty when nothing was due).
-    public func rotateIfDue(every interval: Duration, policy: RotationPolicy? = nil, now: Date) async throws(KeyStoreError) -> AutomaticRotationResult {
+    public func rotateIfDue(every interval: Duration, policy: RotationPolicy? = nil, now: Date) async throws(KeyStoreError) -> AutomaticRotationResult
+    {
         let notInitialized = storage.notInitializedError
         return try await storage.update(skipping: [], prepare: false) { snapshot throws(KeyStoreError) -> KeySetChange<AutomaticRotationResult> in
             guard let snapshot else { throw notInitialized }

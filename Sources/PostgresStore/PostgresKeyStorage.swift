@@ -78,7 +78,15 @@ package struct PostgresKeyStorage: KeyStorage {
                 let outcome = try change(snapshot)
                 guard let manifest = outcome.manifest else { return outcome.result }
                 guard let writer = outcome.reseal ?? sealer else { throw KeyStoreError.sealingRequired(location: location) }
-                try await Self.write(manifest, over: snapshot, keys: outcome.keys, reseal: outcome.reseal != nil, sealer: writer, connection: connection, fault: fault)
+                try await Self.write(
+                    manifest,
+                    over: snapshot,
+                    keys: outcome.keys,
+                    reseal: outcome.reseal != nil,
+                    sealer: writer,
+                    connection: connection,
+                    fault: fault
+                )
                 return outcome.result
             }
         } catch {
@@ -207,10 +215,14 @@ package struct PostgresKeyStorage: KeyStorage {
             policyText = row.1
             setSealedBy = row.2
             guard let kid = row.3 else { continue }
-            guard let algName = row.4, let algorithm = JWSAlgorithm(rawValue: algName), let stateName = row.5, let state = KeyState(rawValue: stateName),
+            guard let algName = row.4, let algorithm = JWSAlgorithm(rawValue: algName), let stateName = row.5,
+                let state = KeyState(rawValue: stateName),
                 let created = row.6, let published = row.7, let sealedBy = row.10, let bytes = row.11
             else {
-                throw KeyStoreError.invalidManifest(path: location, reason: "the row of key '\(kid)' is incomplete or names an unknown algorithm or state")
+                throw KeyStoreError.invalidManifest(
+                    path: location,
+                    reason: "the row of key '\(kid)' is incomplete or names an unknown algorithm or state"
+                )
             }
             records.append(
                 KeyRecord(
@@ -236,7 +248,10 @@ package struct PostgresKeyStorage: KeyStorage {
 
     // MARK: - Errors
 
-    private func run<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(KeyStoreError) -> T {
+    private func run<T: Sendable>(
+        _ operation: String,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws(KeyStoreError) -> T {
         do {
             return try await database.withConnection(operation, body)
         } catch {

@@ -1,3 +1,5 @@
+import KeyStore
+
 /// Why a PostgreSQL store could not be used. Messages never contain a password, a key or a password hash.
 public enum PostgresStoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// `--database` / `JOT_DATABASE` is not a usable PostgreSQL URL.
@@ -26,8 +28,6 @@ public enum PostgresStoreError: Error, Sendable, Hashable, CustomStringConvertib
     /// The same failure, in the key store's terms.
     var keyStoreError: KeyStoreErrorBridge { KeyStoreErrorBridge(self) }
 }
-
-import KeyStore
 
 /// Maps ``PostgresStoreError`` into ``KeyStoreError`` (the key store's one error type).
 struct KeyStoreErrorBridge {

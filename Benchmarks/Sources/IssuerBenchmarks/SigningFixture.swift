@@ -33,7 +33,14 @@ struct SigningFixture: Sendable {
             throw IssuerBenchmarkError.setup(algorithm, reason: "key generation failed: \(error)")
         }
         let now = Date()
-        let record = KeyRecord(keyID: signingKey.keyID ?? "hs256-benchmark", algorithm: algorithm, state: .current, createdAt: now, publishedAt: now, activatedAt: now)
+        let record = KeyRecord(
+            keyID: signingKey.keyID ?? "hs256-benchmark",
+            algorithm: algorithm,
+            state: .current,
+            createdAt: now,
+            publishedAt: now,
+            activatedAt: now
+        )
         let ring = LoadedKeySet(records: [record], keys: [record.keyID: signingKey], fingerprint: "benchmark")
         let configuration = IssuerConfiguration(issuer: issuer, audiences: ["jot"], tokenTTL: 300, algorithm: algorithm)
         let minter = TokenMinter(configuration: configuration)

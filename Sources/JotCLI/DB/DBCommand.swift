@@ -67,7 +67,8 @@ public struct DBCommand: AsyncParsableCommand {
             }
             let known = JotDatabase.schemaVersion
             let state =
-                version == known ? "up to date" : version < known ? "behind: run `jot db migrate`" : "newer than this jot: run the release that migrated it"
+                version == known
+                ? "up to date" : version < known ? "behind: run `jot db migrate`" : "newer than this jot: run the release that migrated it"
             print("\(url): schema version \(version); this jot knows \(known) (\(state))")
         }
     }

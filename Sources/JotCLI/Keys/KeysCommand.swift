@@ -24,7 +24,10 @@ public struct KeysCommand: AsyncParsableCommand {
     /// The timing rules shared by rotate, prune, revoke and list: the policy stored with the keys, raised to any
     /// value given here (a flag can only make a step safer, never less safe than the stored policy).
     public struct PolicyOptions: ParsableArguments {
-        @Option(name: .customLong("jwks-max-age"), help: "At least this JWKS cache time, in seconds (env JOT_JWKS_MAX_AGE; default: the stored policy).")
+        @Option(
+            name: .customLong("jwks-max-age"),
+            help: "At least this JWKS cache time, in seconds (env JOT_JWKS_MAX_AGE; default: the stored policy)."
+        )
         public var jwksMaxAge: Int?
         @Option(name: .customLong("token-ttl"), help: "At least this token lifetime, in seconds (env JOT_TOKEN_TTL; default: the stored policy).")
         public var tokenTTL: Int?
@@ -56,7 +59,9 @@ public struct KeysCommand: AsyncParsableCommand {
             try Settings.checked { () throws(OperatorInput.Refusal) in
                 RotationPolicy(
                     jwksMaxAge: .seconds(try maxAge.map { value throws(OperatorInput.Refusal) in try OperatorInput.jwksMaxAge(value) } ?? 0),
-                    maxTokenLifetime: .seconds(try ttl.map { value throws(OperatorInput.Refusal) in try OperatorInput.tokenTTL(value, allowLong: true) } ?? 0),
+                    maxTokenLifetime: .seconds(
+                        try ttl.map { value throws(OperatorInput.Refusal) in try OperatorInput.tokenTTL(value, allowLong: true) } ?? 0
+                    ),
                     leeway: try leeway.map { value throws(OperatorInput.Refusal) in
                         try OperatorInput.seconds(value, OperatorInput.leewayRange, flag: "--leeway")
                     } ?? .zero
@@ -173,10 +178,14 @@ public struct KeysCommand: AsyncParsableCommand {
     public struct Rewrap: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Seal every key under a new key-encryption key (crash-safe: all keys under the old one, or all under the new).",
-            discussion: "Give the current key with --key-encryption-key-file (none for an unsealed key directory) and the new one with --new-key-encryption-key-file."
+            discussion:
+                "Give the current key with --key-encryption-key-file (none for an unsealed key directory) and the new one with --new-key-encryption-key-file."
         )
         @OptionGroup public var store: StoreOptions
-        @Option(name: .customLong("new-key-encryption-key-file"), help: ArgumentHelp("The key-encryption key to seal with from now on.", valueName: "file"))
+        @Option(
+            name: .customLong("new-key-encryption-key-file"),
+            help: ArgumentHelp("The key-encryption key to seal with from now on.", valueName: "file")
+        )
         public var newKeyEncryptionKeyFile: String
         public init() {}
 

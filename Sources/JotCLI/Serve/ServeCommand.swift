@@ -119,7 +119,10 @@ public struct ServeCommand: AsyncParsableCommand {
                 defer { group.cancelAll() }
                 let applied = try await database.migrate()
                 if !applied.isEmpty {
-                    logger.notice("database schema migrated", metadata: ["jot.database": .string(url.description), "jot.versions": .string("\(applied)")])
+                    logger.notice(
+                        "database schema migrated",
+                        metadata: ["jot.database": .string(url.description), "jot.versions": .string("\(applied)")]
+                    )
                 }
                 let keyStore = KeyStore(postgres: database, sealer: sealer)
                 let users = try PostgresUserStore(database: database, bcryptCost: cost)
@@ -204,7 +207,9 @@ public struct ServeCommand: AsyncParsableCommand {
         let metrics = IssuerMetrics()
         var services = services
         if let rotateEvery {
-            services.append(AutomaticRotation(store: keyStore, every: rotateEvery, metrics: metrics, logger: logger, onChange: { reload.fire("rotation") }))
+            services.append(
+                AutomaticRotation(store: keyStore, every: rotateEvery, metrics: metrics, logger: logger, onChange: { reload.fire("rotation") })
+            )
             logger.notice("automatic rotation on", metadata: ["jot.every": .string(DurationText.format(rotateEvery))])
         }
         let app = IssuerApplication.build(

@@ -35,7 +35,10 @@ public struct TokenSign: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Sign with the current key of --alg in this PostgreSQL database (env JOT_DATABASE is not read here).", valueName: "postgres-url")
+        help: ArgumentHelp(
+            "Sign with the current key of --alg in this PostgreSQL database (env JOT_DATABASE is not read here).",
+            valueName: "postgres-url"
+        )
     )
     public var database: String?
 

@@ -83,7 +83,13 @@ extension KeyFile {
     }
 
     /// Reads the file of `record`: plain when `sealedBy` is `nil`, otherwise a sealed envelope opened with `sealer`.
-    static func decode(_ bytes: [UInt8], record: KeyRecord, path: String, sealedBy: String?, sealer: KeySealer?) throws(KeyStoreError) -> JWSSigningKey {
+    static func decode(
+        _ bytes: [UInt8],
+        record: KeyRecord,
+        path: String,
+        sealedBy: String?,
+        sealer: KeySealer?
+    ) throws(KeyStoreError) -> JWSSigningKey {
         guard let sealedBy else { return try decode(bytes, record: record, path: path) }
         let document: JSONValue
         do {

@@ -30,7 +30,10 @@ public struct KeySealer: Sendable {
     /// - Throws: ``KeyStoreError/invalidKeyEncryptionKey(path:reason:)`` when `bytes` is not 32 bytes.
     public init(keyBytes bytes: [UInt8], source: String = "the key-encryption key") throws(KeyStoreError) {
         guard bytes.count == Self.keyByteCount else {
-            throw .invalidKeyEncryptionKey(path: source, reason: "it is \(bytes.count) bytes; a key-encryption key is exactly \(Self.keyByteCount) random bytes")
+            throw .invalidKeyEncryptionKey(
+                path: source,
+                reason: "it is \(bytes.count) bytes; a key-encryption key is exactly \(Self.keyByteCount) random bytes"
+            )
         }
         self.key = SymmetricKey(data: bytes)
         self.identifier = SHA256.hash(data: Self.label + bytes).prefix(8).map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
@@ -64,7 +67,11 @@ public struct KeySealer: Sendable {
             let box = try AES.GCM.SealedBox(combined: sealed)
             return Array(try AES.GCM.open(box, using: key, authenticating: Self.associatedData(keyID: keyID, algorithm: algorithm)))
         } catch {
-            throw .cannotOpenSealedKey(keyID: keyID, location: location, reason: "authentication failed (the sealed key was altered, or moved to another kid or algorithm)")
+            throw .cannotOpenSealedKey(
+                keyID: keyID,
+                location: location,
+                reason: "authentication failed (the sealed key was altered, or moved to another kid or algorithm)"
+            )
         }
     }
 
@@ -120,7 +127,8 @@ public struct KeySealer: Sendable {
         }
         throw .invalidKeyEncryptionKey(
             path: path,
-            reason: "it holds \(bytes.count) bytes; expected \(keyByteCount) random bytes (raw, 64 hex digits or base64) — create one with `jot keys generate-kek --out FILE`"
+            reason:
+                "it holds \(bytes.count) bytes; expected \(keyByteCount) random bytes (raw, 64 hex digits or base64) — create one with `jot keys generate-kek --out FILE`"
         )
     }
 

@@ -1,6 +1,6 @@
+import KeyStore
 public import Logging
 public import ServiceLifecycle
-import KeyStore
 import UnixSignals
 
 /// Keeps the served key ring in step with the key directory while the issuer runs.

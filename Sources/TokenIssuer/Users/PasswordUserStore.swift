@@ -39,7 +39,12 @@ public final class PasswordUserStore<Table: UserTable>: UserStore {
         let hash = try await hasher.hash(password)
         // Round-trip through Double so the returned date equals the one read back later.
         let createdAt = Date(timeIntervalSince1970: now().timeIntervalSince1970)
-        let row = UserRow(username: username, passwordHash: hash, scopes: UserValidation.encode(scopes: scopes), createdAt: createdAt.timeIntervalSince1970)
+        let row = UserRow(
+            username: username,
+            passwordHash: hash,
+            scopes: UserValidation.encode(scopes: scopes),
+            createdAt: createdAt.timeIntervalSince1970
+        )
         // Checked again by the insert itself: another add may have run while this one was hashing.
         guard try await table.insert(row) else { throw UserStoreError.userExists(username) }
         return UserRecord(username: username, scopes: scopes, createdAt: createdAt)
