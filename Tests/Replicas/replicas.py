@@ -158,6 +158,10 @@ def main() -> int:
             return 1
         print("skipping the replica end-to-end test: JOT_TEST_DATABASE_URL is not set (run under scripts/with-postgres)")
         return 0
+    # A database of its own: the Swift suites leave their last key set in the test database.
+    fresh = f"jot_replicas_{os.getpid()}"
+    subprocess.run(["psql", os.environ["JOT_TEST_PG_ADMIN"], "-q", "-c", f"CREATE DATABASE {fresh} OWNER jot"], check=True)
+    database = database.replace("/jot?", f"/{fresh}?")
     jot, service = resolve_jot(args.jot), resolve_jot(args.service)
     env = {k: v for k, v in os.environ.items() if not k.startswith("JOT_")}
     env["LOG_LEVEL"] = "info"
@@ -293,7 +297,10 @@ def run_scenario(cluster: Cluster, harness: CheckHarness, args) -> None:
                 time.sleep(0.2)
             if jwks_failures:
                 raise CheckFailed(f"{jwks_failures} JWKS requests failed during the outage")
-            health = json.loads(http("GET", cluster.base("r1") + "/healthz", timeout=2)[2])
+            code, _, body = http("GET", cluster.base("r1") + "/healthz", timeout=2)
+            health = json.loads(body)
+            if code != 200 or health.get("status") != "degraded":
+                raise CheckFailed(f"/healthz during the outage answered {code} {health} (want 200 degraded: still serving, database failing)")
             print(f"     outage: {len(login_statuses)} logins answered 503; JWKS 200 throughout; /healthz {health}")
         finally:
             subprocess.run(os.environ["JOT_TEST_PG_START"], shell=True, check=True, stdout=subprocess.DEVNULL)
@@ -312,8 +319,11 @@ def run_scenario(cluster: Cluster, harness: CheckHarness, args) -> None:
         # their own: on the first one, the longer policy recorded earlier rightly keeps counting for its retention.
         for name in replicas:
             cluster.kill(name, signal.SIGTERM)
-        subprocess.run(["psql", os.environ["JOT_TEST_PG_ADMIN"], "-q", "-c", "CREATE DATABASE jot_auto OWNER jot"], check=True)
-        cluster.database = cluster.database.replace("/jot?", "/jot_auto?")
+        main_database = cluster.database
+        auto = main_database.split("?")[0].rsplit("/", 1)[1] + "_auto"
+        subprocess.run(["psql", os.environ["JOT_TEST_PG_ADMIN"], "-q", "-c", f"CREATE DATABASE {auto} OWNER jot"], check=True)
+        state["main_database"] = main_database
+        cluster.database = main_database.replace("/" + main_database.split("?")[0].rsplit("/", 1)[1] + "?", f"/{auto}?")
         cluster.issuer = ""
         cluster.ports.clear()
         extra = ["--rotate-every", "2s", "--jwks-max-age", "2", "--token-ttl", "2", "--leeway", "1"]
@@ -345,7 +355,7 @@ def run_scenario(cluster: Cluster, harness: CheckHarness, args) -> None:
 
     def no_private_key_in_dump():
         text = b""
-        for database in (cluster.database.replace("/jot_auto?", "/jot?"), cluster.database):
+        for database in (state.get("main_database", cluster.database), cluster.database):
             dump = subprocess.run([os.environ["JOT_TEST_PG_DUMP"], database.split("?")[0]], capture_output=True, timeout=60)
             if dump.returncode != 0:
                 raise CheckFailed("pg_dump failed", dump.stderr.decode(errors="replace"))

@@ -78,6 +78,9 @@ public enum UserStoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidBcryptCost(let cost):
             "invalid bcrypt cost \(cost): use a cost from \(PasswordHasher.costRange.lowerBound) to "
                 + "\(PasswordHasher.costRange.upperBound) (default 12; each step doubles the time per login)"
+        case .database(let path, let operation, let detail) where path.hasPrefix("PostgreSQL database "):
+            "\(path): \(operation) failed: \(detail). Check that PostgreSQL is running and reachable with the --database URL "
+                + "(the issuer retries on its own)"
         case .database(let path, let operation, let detail):
             "user database \(Self.quoted(path, limit: 1024)): \(operation) failed: \(detail). Check that the directory exists, "
                 + "that this process may read and write the file, and that it is a Jot user database (SQLite)"
