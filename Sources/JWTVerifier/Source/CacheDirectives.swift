@@ -9,21 +9,23 @@ struct CacheDirectives: Sendable, Hashable {
     init(cacheControl: [String], age: String?) {
         var maxAge: Double? = nil
         var noCache = false
+        // Split on bytes, not Characters: a combining mark after "," would otherwise join the comma into one grapheme
+        // and hide the next directive (found by Fuzz/FuzzCacheControl: two headers then meant something else joined).
         for header in cacheControl {
-            for directive in header.split(separator: ",") {
-                let parts = directive.split(separator: "=", maxSplits: 1)
+            for directive in header.utf8.split(separator: UInt8(ascii: ",")) {
+                let parts = directive.split(separator: UInt8(ascii: "="), maxSplits: 1)
                 // A directive of only "=" splits into nothing (found by Fuzz/FuzzCacheControl).
                 guard let first = parts.first else { continue }
-                let name = first.trimmingSpaces.lowercased()
+                let name = String(decoding: first, as: UTF8.self).trimmingSpaces.lowercased()
                 switch name {
                 case "no-store", "no-cache":
                     noCache = true
                 case "max-age":
                     guard parts.count == 2 else { continue }
-                    var value = parts[1].trimmingSpaces
+                    var value = String(decoding: parts[1], as: UTF8.self).trimmingSpaces
                     if value.hasPrefix("\""), value.hasSuffix("\""), value.count >= 2 { value = String(value.dropFirst().dropLast()) }
                     // RFC 9111 §1.2.2: delta-seconds are digits; a value too large to represent means "very long".
-                    guard !value.isEmpty, value.allSatisfy({ $0.isASCII && $0.isNumber }) else { continue }
+                    guard !value.isEmpty, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { continue }
                     let seconds = Double(value) ?? .greatestFiniteMagnitude
                     maxAge = min(maxAge ?? .greatestFiniteMagnitude, seconds)
                 default:
