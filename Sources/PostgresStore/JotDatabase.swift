@@ -147,6 +147,14 @@ public final class JotDatabase: Service, Sendable {
             return PostgresStoreError.failed(location: location, operation: operation, detail: "the transaction failed")
         case let error as PSQLError:
             if error.code == .server {
+                // 42P01 undefined_table: a database nobody migrated yet (a command that skipped migration).
+                if error.serverInfo?[.sqlState] == "42P01" {
+                    return PostgresStoreError.failed(
+                        location: location,
+                        operation: operation,
+                        detail: "the Jot schema is missing: run `jot db migrate --database URL` (jot serve migrates on start)"
+                    )
+                }
                 let message = error.serverInfo?[.message] ?? "an error"
                 let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
                 return PostgresStoreError.failed(location: location, operation: operation, detail: message + state)

@@ -90,7 +90,7 @@ package struct PostgresKeyStorage: KeyStorage {
                 return outcome.result
             }
         } catch {
-            throw Self.keyStoreError(error)
+            throw Self.keyStoreError(error, location: location)
         }
     }
 
@@ -255,15 +255,15 @@ package struct PostgresKeyStorage: KeyStorage {
         do {
             return try await database.withConnection(operation, body)
         } catch {
-            throw Self.keyStoreError(error)
+            throw Self.keyStoreError(error, location: location)
         }
     }
 
-    static func keyStoreError(_ error: any Error) -> KeyStoreError {
+    static func keyStoreError(_ error: any Error, location: String) -> KeyStoreError {
         switch error {
         case let error as KeyStoreError: error
         case let error as PostgresStoreError: KeyStoreErrorBridge(error).error
-        default: .database(location: "PostgreSQL", operation: "use the key set", detail: String(describing: error))
+        default: .database(location: location, operation: "use the key set", detail: String(describing: error))
         }
     }
 }

@@ -23,6 +23,20 @@ struct PostgresKeyStorageTests {
         }
     }
 
+    @Test("a database nobody migrated is reported as such, naming `jot db migrate`")
+    func unmigratedDatabase() async throws {
+        try await withStore(.postgres) { fixture in
+            try await fixture.execute("DROP TABLE IF EXISTS jot_keys, jot_key_set, jot_users, jot_schema_migrations CASCADE")
+            let error = await keyStoreError { () async throws(KeyStoreError) in _ = try await fixture.store().isInitialized() }
+            guard case .database(_, _, let detail)? = error else {
+                Issue.record("expected a database error, got \(String(describing: error))")
+                return
+            }
+            #expect(detail.contains("jot db migrate"))
+            #expect(error?.description.contains("PostgreSQL database") == true)
+        }
+    }
+
     @Test("rows hold sealed keys only: no PEM, no JWK, no secret")
     func noPlainKeyInRows() async throws {
         try await withStore(.postgres) { fixture in
