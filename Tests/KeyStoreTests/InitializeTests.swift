@@ -111,6 +111,8 @@ struct InitializeTests {
         #expect(chmod(fixture.keysPath, 0o755) == 0)
         try fixture.write("README.md", "# Keys\n", mode: 0o644)
 
+        // What `jot serve` asks first on a fresh clone's Keys/: no key set yet, not a permission error.
+        #expect(try await fixture.store().isInitialized() == false)
         let result = try await fixture.store().initialize(algorithms: [.ES256], now: t0)
         #expect(result.preparedDirectory)
         #expect(mode(of: fixture.keysPath) == 0o700)

@@ -51,6 +51,10 @@ package struct DirectoryKeyStorage: KeyStorage {
 
     package func version() async throws(KeyStoreError) -> String? {
         try await offload { () throws(KeyStoreError) -> String? in
+            // No manifest, no key set — and nothing to protect yet: a fresh clone's `Keys/` has the umask's mode until
+            // the first change tightens it, so its mode is checked only once there are keys.
+            if case .missing = try files.status() { return nil }
+            guard files.contains(KeyFileName.manifest) else { return nil }
             try files.checkOwnerOnly()
             return try files.withLock(.shared) { () throws(KeyStoreError) -> String? in try readManifestFile().map { Self.version(of: $0.bytes) } }
         }

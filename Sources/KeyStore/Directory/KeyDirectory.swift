@@ -92,6 +92,12 @@ struct KeyDirectory: Sendable {
         return names
     }
 
+    /// Whether the directory has an entry `name` (without following a link).
+    func contains(_ name: String) -> Bool {
+        var info = stat()
+        return lstat(path(of: name), &info) == 0
+    }
+
     // MARK: - Lock
 
     /// Runs `body` holding `flock` on `.lock` in the directory, which serializes changes across threads and processes.
