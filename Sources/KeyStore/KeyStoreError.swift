@@ -140,6 +140,9 @@ public enum KeyStoreError: Error, Sendable, Hashable, CustomStringConvertible {
                 + "prune previous keys first: jot keys prune (or remove unused ones with `jot keys revoke KID`)"
         case .databaseNotInitialized(let location):
             "no key set in \(location): create one with `jot keys init --database URL` (or start `jot serve` on it)"
+        case .database(let location, let operation, let detail) where detail.hasPrefix("unavailable"):
+            "cannot \(operation) in \(location): \(detail); check that PostgreSQL runs at that address and that --database / "
+                + "JOT_DATABASE names it (a running issuer keeps its keys and retries on its own)"
         case .database(let location, let operation, let detail):
             "cannot \(operation) in \(location): \(detail)"
         case .schemaTooNew(let location, let version, let known):

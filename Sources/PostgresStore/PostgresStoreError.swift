@@ -16,7 +16,8 @@ public enum PostgresStoreError: Error, Sendable, Hashable, CustomStringConvertib
         case .invalidURL(let reason):
             "--database is not a PostgreSQL URL Jot can use: \(reason)"
         case .unavailable(let location, let operation, let detail):
-            "PostgreSQL database \(location) is unavailable (\(operation)): \(detail); the issuer retries on its own"
+            "PostgreSQL database \(location) is unavailable (\(operation)): \(detail); check that PostgreSQL runs at that "
+                + "address and that --database / JOT_DATABASE names it (a running issuer keeps retrying on its own)"
         case .failed(let location, let operation, let detail):
             "cannot \(operation) in PostgreSQL database \(location): \(detail)"
         case .schemaTooNew(let location, let version, let known):
