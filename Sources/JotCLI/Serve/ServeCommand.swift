@@ -89,34 +89,29 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let sealer = try store.sealer()
 
+        let issue = { (keyStore: KeyStore, users: any UserStore, services: [any Service], reload: ReloadTrigger) async throws in
+            try await serve(
+                configuration: configuration,
+                keyStore: keyStore,
+                users: users,
+                secretKey: secretKey,
+                policy: policy,
+                rotateEvery: rotateEvery,
+                services: services,
+                reload: reload,
+                edge: edge,
+                throttle: throttle,
+                logger: logger
+            )
+        }
         switch try store.backend() {
         case .local(let directory, let databasePath):
-            let keyStore = KeyStore(directory: directory, sealer: sealer)
-            let users = try await SQLiteUserStore.open(path: databasePath, bcryptCost: cost, logger: Logger(label: "jot.users"))
-            do {
-                try await serve(
-                    configuration: configuration,
-                    keyStore: keyStore,
-                    users: users,
-                    secretKey: secretKey,
-                    policy: policy,
-                    rotateEvery: rotateEvery,
-                    services: [],
-                    edge: edge,
-                    throttle: throttle,
-                    logger: logger
-                )
-            } catch {
-                try? await users.close()
-                throw error
+            try await SQLiteUserStore.withStore(path: databasePath, bcryptCost: cost, logger: Logger(label: "jot.users")) { users in
+                try await issue(KeyStore(directory: directory, sealer: sealer), users, [], ReloadTrigger())
             }
-            try await users.close()
         case .postgres(let url):
             guard sealer != nil else { throw KeyStoreError.sealingRequired(location: "PostgreSQL database \(url)") }
-            let database = JotDatabase(url: url, logger: Logger(label: "jot.postgres"))
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await database.run() }
-                defer { group.cancelAll() }
+            try await JotDatabase.withDatabase(url, logger: Logger(label: "jot.postgres"), migrate: false) { database in
                 let applied = try await database.migrate()
                 if !applied.isEmpty {
                     logger.notice(
@@ -124,22 +119,13 @@ public struct ServeCommand: AsyncParsableCommand {
                         metadata: ["jot.database": .string(url.description), "jot.versions": .string("\(applied)")]
                     )
                 }
-                let keyStore = KeyStore(postgres: database, sealer: sealer)
-                let users = try PostgresUserStore(database: database, bcryptCost: cost)
                 let reload = ReloadTrigger()
-                let listener = KeyChangeListener(database: database, logger: Logger(label: "jot.postgres")) { reason in await reload.fire(reason) }
-                try await serve(
-                    configuration: configuration,
-                    keyStore: keyStore,
-                    users: users,
-                    secretKey: secretKey,
-                    policy: policy,
-                    rotateEvery: rotateEvery,
-                    services: [listener],
-                    reload: reload,
-                    edge: edge,
-                    throttle: throttle,
-                    logger: logger
+                let listener = KeyChangeListener(database: database, logger: Logger(label: "jot.postgres")) { reason in reload.fire(reason) }
+                try await issue(
+                    KeyStore(postgres: database, sealer: sealer),
+                    try PostgresUserStore(database: database, bcryptCost: cost),
+                    [listener],
+                    reload
                 )
             }
         }
