@@ -6,7 +6,9 @@ public struct Jot: AsyncParsableCommand {
         commandName: "jot",
         abstract: "Issue, verify and inspect JWTs; run the issuer; manage its keys and users.",
         version: "0.1.0",
-        subcommands: [ServeCommand.self, KeysCommand.self, UsersCommand.self, TokenCommand.self, JWKCommand.self, DBCommand.self]
+        subcommands: [
+            ServeCommand.self, KeysCommand.self, UsersCommand.self, ClientsCommand.self, TokenCommand.self, JWKCommand.self, DBCommand.self,
+        ]
     )
 
     public init() {}

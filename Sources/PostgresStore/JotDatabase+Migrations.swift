@@ -52,7 +52,26 @@ extension JotDatabase {
                 )
                 """,
             ]
-        )
+        ),
+        Migration(
+            version: 2,
+            name: "oauth clients",
+            statements: [
+                """
+                CREATE TABLE jot_clients (
+                    client_id text COLLATE "C" PRIMARY KEY,
+                    secret_hash text NOT NULL,
+                    previous_secret_hash text,
+                    previous_secret_expires_at double precision,
+                    scopes text NOT NULL,
+                    audiences text NOT NULL,
+                    grants text NOT NULL,
+                    token_ttl integer,
+                    created_at double precision NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 
     /// The newest schema version this build knows.

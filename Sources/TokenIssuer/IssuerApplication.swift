@@ -16,6 +16,7 @@ public enum IssuerApplication {
         configuration: IssuerConfiguration,
         keys: KeyRingHolder,
         users: any UserStore,
+        clients: ClientRegistry = ClientRegistry(table: InMemoryClientTable()),
         metrics: IssuerMetrics,
         now: @escaping @Sendable () -> Date = { Date() },
         makeJWTID: @escaping @Sendable () -> String = TokenMinter.randomJWTID,
@@ -40,7 +41,27 @@ public enum IssuerApplication {
             passwordChecks: passwordChecks,
             health: health
         ).addRoutes(to: router)
-        WellKnownController(configuration: configuration, keys: keys, metrics: metrics, now: now, healthState: health).addRoutes(to: router)
+        OAuthController(
+            configuration: configuration,
+            minter: minter,
+            keys: keys,
+            clients: clients,
+            throttle: LoginThrottle(configuration: throttle.configuration),
+            metrics: metrics,
+            now: now,
+            health: health
+        ).addRoutes(to: router)
+        WellKnownController(
+            configuration: configuration,
+            keys: keys,
+            metrics: metrics,
+            now: now,
+            healthState: health,
+            scopesSupported: CachedValue(lifetime: .seconds(10)) {
+                var seen = Set<String>()
+                return try await clients.list().flatMap(\.scopes).filter { seen.insert($0).inserted }.sorted()
+            }
+        ).addRoutes(to: router)
         return router
     }
 
@@ -51,6 +72,7 @@ public enum IssuerApplication {
         keySource: any KeyRingSource,
         keys: KeyRingHolder,
         users: any UserStore,
+        clients: ClientRegistry = ClientRegistry(table: InMemoryClientTable()),
         metrics: IssuerMetrics = IssuerMetrics(),
         reloadInterval: Duration = .seconds(1),
         trapSIGHUP: Bool = true,
@@ -66,6 +88,7 @@ public enum IssuerApplication {
             configuration: configuration,
             keys: keys,
             users: users,
+            clients: clients,
             metrics: metrics,
             throttle: throttle,
             inFlight: edge.inFlight,

@@ -6,7 +6,8 @@ public struct IssuerConfiguration: Sendable {
     public var port: Int
     /// The `iss` of issued tokens and the base of the discovery document's URLs (no trailing slash).
     public var issuer: String
-    /// Audiences a token may be issued for; a login may ask for one, otherwise the token carries them all.
+    /// Audiences a login token may be issued for; a login may ask for some, otherwise the token carries the first
+    /// (``defaultAudience``) only. Clients have their own audiences (``ClientRecord/audiences``).
     public var audiences: [String]
     /// Token lifetime in seconds (the documented 5 minutes by default).
     public var tokenTTL: Int
@@ -41,6 +42,14 @@ public struct IssuerConfiguration: Sendable {
         self.maxLoginBodyBytes = maxLoginBodyBytes
     }
 
+    /// The audience of a token when none is asked for: the first of ``audiences``.
+    public var defaultAudience: String { audiences.first ?? "jot" }
+
     public var jwksURI: String { issuer + "/.well-known/jwks.json" }
-    public var tokenEndpoint: String { issuer + "/sessions" }
+    /// RFC 6749 §3.2 token endpoint.
+    public var tokenEndpoint: String { issuer + "/oauth/token" }
+    /// RFC 7662 introspection endpoint.
+    public var introspectionEndpoint: String { issuer + "/oauth/introspect" }
+    /// The password login of the documented flow.
+    public var sessionsEndpoint: String { issuer + "/sessions" }
 }

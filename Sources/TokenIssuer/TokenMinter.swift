@@ -16,6 +16,8 @@ public struct TokenMinter: Sendable {
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case noSigningKey(JWSAlgorithm)
         case audienceNotServed(String, served: [String])
+        /// The key refused to sign (a damaged key, a failing crypto library): not a missing key.
+        case signingFailed(algorithm: JWSAlgorithm, keyID: String?, detail: String)
 
         public var description: String {
             switch self {
@@ -23,6 +25,8 @@ public struct TokenMinter: Sendable {
                 "the issuer has no current \(algorithm) key; run `jot keys init --alg \(algorithm)` (or set JWT_SECRET for HS256)"
             case .audienceNotServed(let audience, let served):
                 "audience '\(audience)' is not served by this issuer (one of: \(served.joined(separator: ", ")))"
+            case .signingFailed(let algorithm, let keyID, let detail):
+                "signing with the \(algorithm) key \(keyID ?? "(no kid)") failed: \(detail); check the key store with `jot keys list`"
             }
         }
     }
@@ -45,35 +49,81 @@ public struct TokenMinter: Sendable {
     /// 128 random bits from the operating system's CSPRNG, drawn in batches (``JWTIDSource``).
     public static let randomJWTID: @Sendable () -> String = { JWTIDSource.shared.next() }
 
-    public func mint(username: String, scopes: [String], audience: String?, ring: LoadedKeySet, now: Date) throws(Failure) -> Issued {
-        guard let key = ring.signingKeys[configuration.algorithm] else { throw .noSigningKey(configuration.algorithm) }
-        let audiences: [String]
-        if let audience {
-            guard configuration.audiences.contains(audience) else { throw .audienceNotServed(audience, served: configuration.audiences) }
-            audiences = [audience]
-        } else {
-            audiences = configuration.audiences
+    /// What a token is issued for: its subject, the client it is issued to, scopes, audiences and lifetime.
+    public struct Grant: Sendable, Hashable {
+        /// `sub`: the username for a person, the client id for client credentials.
+        public var subject: String
+        /// `client_id` (RFC 9068 §2.2).
+        public var clientID: String
+        public var scopes: [String]
+        /// `aud`, one or more.
+        public var audiences: [String]
+        /// Lifetime in seconds.
+        public var lifetime: Int
+        /// `username`, for tokens issued to a person.
+        public var username: String?
+
+        public init(subject: String, clientID: String, scopes: [String], audiences: [String], lifetime: Int, username: String? = nil) {
+            self.subject = subject
+            self.clientID = clientID
+            self.scopes = scopes
+            self.audiences = audiences
+            self.lifetime = lifetime
+            self.username = username
         }
+    }
+
+    /// The audiences of a `POST /sessions` token: those asked for (each one the issuer serves), or the issuer's default
+    /// audience (the first `--audience`) when none is asked for.
+    public func loginAudiences(requested: [String]) throws(Failure) -> [String] {
+        guard !requested.isEmpty else { return [configuration.defaultAudience] }
+        for audience in requested where !configuration.audiences.contains(audience) {
+            throw .audienceNotServed(audience, served: configuration.audiences)
+        }
+        var seen = Set<String>()
+        return requested.filter { seen.insert($0).inserted }
+    }
+
+    /// A login token for `user`: `sub` and `username` are the username, `client_id` the issuer's own.
+    public func mint(username: String, scopes: [String], audiences: [String], ring: LoadedKeySet, now: Date) throws(Failure) -> Issued {
+        try mint(
+            Grant(
+                subject: username,
+                clientID: configuration.clientID,
+                scopes: scopes,
+                audiences: audiences,
+                lifetime: configuration.tokenTTL,
+                username: username
+            ),
+            ring: ring,
+            now: now
+        )
+    }
+
+    /// Signs an access token for `grant` with the current key of the configured algorithm.
+    public func mint(_ grant: Grant, ring: LoadedKeySet, now: Date) throws(Failure) -> Issued {
+        guard let key = ring.signingKeys[configuration.algorithm] else { throw .noSigningKey(configuration.algorithm) }
         let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        var additional: JSONObject = [
+            "client_id": .string(grant.clientID),
+            "scope": .string(grant.scopes.joined(separator: " ")),
+        ]
+        if let username = grant.username { additional["username"] = .string(username) }
         let claims = JWTClaims(
             issuer: configuration.issuer,
-            subject: username,
-            audience: audiences,
-            expiresAt: issuedAt.addingTimeInterval(Double(configuration.tokenTTL)),
+            subject: grant.subject,
+            audience: grant.audiences,
+            expiresAt: issuedAt.addingTimeInterval(Double(grant.lifetime)),
             issuedAt: issuedAt,
             jwtID: makeJWTID(),
-            additional: [
-                "client_id": .string(configuration.clientID),
-                "scope": .string(scopes.joined(separator: " ")),
-                "username": .string(username),
-            ]
+            additional: additional
         )
         let token: String
         do {
             token = try key.sign(claims, type: "at+jwt")
         } catch {
-            throw .noSigningKey(configuration.algorithm)
+            throw .signingFailed(algorithm: configuration.algorithm, keyID: key.keyID, detail: "\(error)")
         }
-        return Issued(token: token, expiresIn: configuration.tokenTTL, keyID: key.keyID, algorithm: key.algorithm)
+        return Issued(token: token, expiresIn: grant.lifetime, keyID: key.keyID, algorithm: key.algorithm)
     }
 }

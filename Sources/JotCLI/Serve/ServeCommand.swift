@@ -89,11 +89,13 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let sealer = try store.sealer()
 
-        let issue = { (keyStore: KeyStore, users: any UserStore, services: [any Service], reload: ReloadTrigger) async throws in
+        let issue = {
+            (keyStore: KeyStore, users: any UserStore, clients: ClientRegistry, services: [any Service], reload: ReloadTrigger) async throws in
             try await serve(
                 configuration: configuration,
                 keyStore: keyStore,
                 users: users,
+                clients: clients,
                 secretKey: secretKey,
                 policy: policy,
                 rotateEvery: rotateEvery,
@@ -105,9 +107,9 @@ public struct ServeCommand: AsyncParsableCommand {
             )
         }
         switch try store.backend() {
-        case .local(let directory, let databasePath):
-            try await SQLiteUserStore.withStore(path: databasePath, bcryptCost: cost, logger: Logger(label: "jot.users")) { users in
-                try await issue(KeyStore(directory: directory, sealer: sealer), users, [], ReloadTrigger())
+        case .local(let directory, _):
+            try await store.withStores(bcryptCost: cost, logger: Logger(label: "jot.users")) { users, clients in
+                try await issue(KeyStore(directory: directory, sealer: sealer), users, clients, [], ReloadTrigger())
             }
         case .postgres(let url):
             guard sealer != nil else { throw KeyStoreError.sealingRequired(location: "PostgreSQL database \(url)") }
@@ -124,6 +126,7 @@ public struct ServeCommand: AsyncParsableCommand {
                 try await issue(
                     KeyStore(postgres: database, sealer: sealer),
                     try PostgresUserStore(database: database, bcryptCost: cost),
+                    ClientRegistry(database: database),
                     [listener],
                     reload
                 )
@@ -159,6 +162,7 @@ public struct ServeCommand: AsyncParsableCommand {
         configuration: IssuerConfiguration,
         keyStore: KeyStore,
         users: any UserStore,
+        clients: ClientRegistry,
         secretKey: JWSSigningKey?,
         policy: RotationPolicy,
         rotateEvery: Duration?,
@@ -203,6 +207,7 @@ public struct ServeCommand: AsyncParsableCommand {
             keySource: source,
             keys: holder,
             users: users,
+            clients: clients,
             metrics: metrics,
             reloadInterval: .seconds(max(1, reloadInterval)),
             reload: reload,

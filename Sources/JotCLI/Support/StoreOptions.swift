@@ -1,7 +1,7 @@
 public import ArgumentParser
 import Foundation
 package import KeyStore
-import Logging
+package import Logging
 package import PostgresStore
 package import TokenIssuer
 
@@ -90,17 +90,36 @@ public struct StoreOptions: ParsableArguments {
 
     /// Runs `body` with the user store, closed afterwards.
     package func withUserStore<R: Sendable>(bcryptCost: Int, _ body: (any UserStore) async throws -> R) async throws -> R {
+        try await withStores(bcryptCost: bcryptCost) { users, _ in try await body(users) }
+    }
+
+    /// Runs `body` with the client registry, closed afterwards.
+    package func withClients<R: Sendable>(_ body: (ClientRegistry) async throws -> R) async throws -> R {
+        try await withStores(bcryptCost: 12) { _, clients in try await body(clients) }
+    }
+
+    /// Runs `body` with the users and the clients of the backend (one SQLite file, or the database), closed afterwards.
+    package func withStores<R: Sendable>(
+        bcryptCost: Int,
+        logger: Logger = StoreOptions.quietLogger,
+        _ body: (any UserStore, ClientRegistry) async throws -> R
+    ) async throws -> R {
         switch try backend() {
         case .local(_, let path):
-            return try await SQLiteUserStore.withStore(path: path, bcryptCost: bcryptCost, logger: Self.quietLogger) { try await body($0) }
+            return try await SQLiteFile.withFile(path: path, logger: logger, schema: SQLiteUserTable.schema + SQLiteClientTable.schema) { file in
+                try await body(
+                    try SQLiteUserStore(table: SQLiteUserTable(file: file), bcryptCost: bcryptCost),
+                    ClientRegistry(table: SQLiteClientTable(file: file))
+                )
+            }
         case .postgres(let url):
-            return try await JotDatabase.withDatabase(url, logger: Self.quietLogger) { database in
-                try await body(try PostgresUserStore(database: database, bcryptCost: bcryptCost))
+            return try await JotDatabase.withDatabase(url, logger: logger) { database in
+                try await body(try PostgresUserStore(database: database, bcryptCost: bcryptCost), ClientRegistry(database: database))
             }
         }
     }
 
-    static var quietLogger: Logger {
+    package static var quietLogger: Logger {
         var logger = Logger(label: "jot.store")
         logger.logLevel = .warning
         return logger

@@ -70,13 +70,25 @@ struct SessionsController: Sendable {
             return failure(.badRequest, "body must be a JSON object {\"username\": \"...\", \"password\": \"...\"}")
         }
         var fields: [String: String] = [:]
-        for name in ["username", "password", "audience"] {
+        for name in ["username", "password"] {
             guard let member = object[name] else { continue }
             guard case .string(let string) = member else {
                 metrics.loginFailed(reason: "bad_request")
                 return failure(.badRequest, "'\(name)' must be a string")
             }
             fields[name] = string
+        }
+        // "audience": one audience, or an array of them; absent → the issuer's default audience.
+        var requestedAudiences: [String] = []
+        switch object["audience"] {
+        case nil: break
+        case .string(let audience)?: requestedAudiences = [audience]
+        case .array(let values)? where !values.isEmpty && values.count <= 16:
+            for case .string(let audience) in values { requestedAudiences.append(audience) }
+            if requestedAudiences.count != values.count { fallthrough }
+        default:
+            metrics.loginFailed(reason: "bad_request")
+            return failure(.badRequest, "'audience' must be a string or an array of 1–16 strings")
         }
         guard let username = fields["username"], !username.isEmpty, let password = fields["password"], !password.isEmpty else {
             metrics.loginFailed(reason: "bad_request")
@@ -131,7 +143,8 @@ struct SessionsController: Sendable {
         }
         let issued: TokenMinter.Issued
         do {
-            issued = try minter.mint(username: user.username, scopes: user.scopes, audience: fields["audience"], ring: keys.current, now: now())
+            let audiences = try minter.loginAudiences(requested: requestedAudiences)
+            issued = try minter.mint(username: user.username, scopes: user.scopes, audiences: audiences, ring: keys.current, now: now())
         } catch .audienceNotServed(let audience, let served) {
             metrics.loginFailed(reason: "bad_audience")
             return failure(.badRequest, TokenMinter.Failure.audienceNotServed(audience, served: served).description)

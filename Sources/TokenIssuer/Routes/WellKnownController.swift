@@ -8,7 +8,8 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `GET /.well-known/jwks.json`, `GET /.well-known/openid-configuration`, `GET /healthz` and `GET /metrics`.
+/// `GET /.well-known/jwks.json`, the RFC 8414 metadata (`/.well-known/oauth-authorization-server`, and the same at
+/// `/.well-known/openid-configuration`), `GET /openapi.json`, `GET /healthz` and `GET /metrics`.
 ///
 /// The JWKS is served from bytes prepared when the key set changed, with `Cache-Control: public, max-age=N`
 /// and a strong ETag; `If-None-Match` that matches answers 304 without a body.
@@ -18,10 +19,16 @@ struct WellKnownController: Sendable {
     let metrics: IssuerMetrics
     let now: @Sendable () -> Date
     let healthState: IssuerHealth
+    /// The scopes registered clients may ask for (`scopes_supported`), read at most every 10 s.
+    let scopesSupported: CachedValue<[String]>
 
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.get("/.well-known/jwks.json") { request, _ in jwks(request) }
-        router.get("/.well-known/openid-configuration") { _, _ in discovery() }
+        router.get("/.well-known/openid-configuration") { _, _ in await discovery() }
+        router.get("/.well-known/oauth-authorization-server") { _, _ in await discovery() }
+        router.get("/openapi.json") { _, _ in
+            JSONResponse.make(.ok, bytes: OpenAPIDocument.bytes, headers: [.cacheControl: "public, max-age=3600"])
+        }
         router.get("/healthz") { _, _ in health() }
         router.get("/metrics") { _, _ in
             metrics.recordKeyAges(keys.current, now: now())
@@ -58,20 +65,21 @@ struct WellKnownController: Sendable {
         return false
     }
 
-    func discovery() -> Response {
-        let ring = keys.current
-        let algorithms = ring.algorithms.isEmpty ? [configuration.algorithm] : ring.algorithms
-        let document: JSONObject = [
+    /// RFC 8414 authorization-server metadata, also served as the OIDC discovery document: only what exists (no
+    /// authorization endpoint or ID-token fields yet, and never the HS256 secret's algorithm).
+    func discovery() async -> Response {
+        var document: JSONObject = [
             "issuer": .string(configuration.issuer),
             "jwks_uri": .string(configuration.jwksURI),
             "token_endpoint": .string(configuration.tokenEndpoint),
-            "grant_types_supported": ["password"],
-            "response_types_supported": ["token"],
-            "subject_types_supported": ["public"],
-            "token_endpoint_auth_methods_supported": ["none"],
-            "id_token_signing_alg_values_supported": .array(algorithms.map { .string($0.rawValue) }),
-            "token_endpoint_auth_signing_alg_values_supported": .array(algorithms.map { .string($0.rawValue) }),
+            "introspection_endpoint": .string(configuration.introspectionEndpoint),
+            "grant_types_supported": .array(GrantType.allCases.map { .string($0.rawValue) }),
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         ]
+        if let scopes = await scopesSupported.value() {
+            document["scopes_supported"] = .array(scopes.map(JSONValue.string))
+        }
         return JSONResponse.make(.ok, document, headers: [.cacheControl: "public, max-age=\(configuration.jwksMaxAge)"])
     }
 

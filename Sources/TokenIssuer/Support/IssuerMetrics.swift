@@ -24,6 +24,11 @@ public struct IssuerMetrics: Sendable {
         registry.makeCounter(descriptor: Self.loginFailures, labels: [("reason", reason)]).increment()
     }
 
+    /// A refused OAuth request (`endpoint`: token, introspect; `error`: the RFC 6749 error code).
+    func oauthFailed(endpoint: String, error: OAuthError.Code) {
+        registry.makeCounter(descriptor: Self.oauthFailures, labels: [("endpoint", endpoint), ("error", error.rawValue)]).increment()
+    }
+
     func keyReload(succeeded: Bool) {
         registry.makeCounter(descriptor: Self.keyReloads, labels: [("result", succeeded ? "ok" : "error")]).increment()
     }
@@ -65,6 +70,14 @@ public struct IssuerMetrics: Sendable {
             metricName: "login_failures",
             unitName: "total",
             helpText: "Refused logins, by reason."
+        )
+    }
+    static var oauthFailures: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "jot",
+            metricName: "oauth_failures",
+            unitName: "total",
+            helpText: "Refused OAuth token and introspection requests, by endpoint and error code."
         )
     }
     static var keyReloads: MetricNameDescriptor {

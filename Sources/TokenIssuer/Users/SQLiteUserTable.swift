@@ -1,6 +1,5 @@
 public import Logging
 import SQLiteNIO
-import Synchronization
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -58,82 +57,49 @@ extension PasswordUserStore where Table == SQLiteUserTable {
     public func close() async throws { try await table.close() }
 }
 
-/// A user table in an SQLite database file (vapor's SQLiteNIO).
+/// A user table in an SQLite database file (vapor's SQLiteNIO), through an ``SQLiteFile`` that may hold other
+/// tables (clients) too.
 ///
 /// Schema: `users(username TEXT PRIMARY KEY, password_hash TEXT NOT NULL, scopes TEXT NOT NULL, created_at REAL NOT NULL)`,
-/// created if missing. A missing database file is created with mode 0600 before SQLite opens it. All values are bound
-/// as parameters.
-///
-/// ### Concurrency
-/// One table holds **one connection**, shared by all callers. This is safe and sufficient because:
-/// - SQLiteNIO opens it in SQLite's serialized mode (`SQLITE_OPEN_FULLMUTEX`) and runs every call on
-///   `NIOThreadPool.singleton`, so concurrent calls never touch the handle at the same time and never block the
-///   cooperative pool;
-/// - every operation is a single self-contained statement (`INSERT … ON CONFLICT DO NOTHING RETURNING`,
-///   `UPDATE … RETURNING`, `DELETE … RETURNING`, `SELECT`), so no operation needs a transaction held across an `await`;
-/// - bcrypt, the only slow part, runs outside SQLite on the thread pool, so concurrent logins hash in parallel.
-///
-/// Other processes (`jot users add` while `jot serve` runs) coordinate through SQLite's file locks; a locked database
-/// is retried for up to 5 seconds (`busy_timeout`) before the operation fails.
+/// created if missing. All values are bound as parameters; bcrypt, the only slow part, runs outside SQLite, so
+/// concurrent logins hash in parallel.
 ///
 /// Call ``close()`` once no operation is running any more. Operations after it throw
-/// ``UserStoreError/database(path:operation:detail:)``. A table released without ``close()`` closes its connection
-/// in the background.
+/// ``UserStoreError/database(path:operation:detail:)``.
 public final class SQLiteUserTable: UserTable {
+    public let file: SQLiteFile
+
+    public static let schema = [
+        """
+        CREATE TABLE IF NOT EXISTS users (
+            username TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            created_at REAL NOT NULL
+        )
+        """
+    ]
+
+    /// The users table of an open file (whose schema includes ``schema``).
+    public init(file: SQLiteFile) { self.file = file }
+
     /// The database file, as given.
-    public let path: String
-    private let connection: Mutex<SQLiteConnection?>
-
-    private init(path: String, connection: SQLiteConnection) {
-        self.path = path
-        self.connection = Mutex(connection)
-    }
-
-    deinit {
-        if let connection = self.connection.withLock({ $0.take() }) {
-            connection.logger.warning("SQLiteUserTable released without close(); closing its connection")
-            _ = connection.close()
-        }
-    }
+    public var path: String { file.path }
 
     public var location: String { path }
 
     /// Opens (creating if needed, with mode 0600) the database at `path` and creates the table if missing.
     public static func open(path: String, logger: Logger) async throws -> SQLiteUserTable {
-        try DatabaseFile.createIfMissing(path: path)
-        let connection: SQLiteConnection
         do {
-            connection = try await SQLiteConnection.open(storage: .file(path: DatabaseFile.sqlitePath(for: path)), logger: logger)
-        } catch {
-            throw Self.databaseError(error, path: path, operation: "open")
+            return SQLiteUserTable(file: try await SQLiteFile.open(path: path, logger: logger, schema: schema, purpose: "create the users table"))
+        } catch let failure as SQLiteFile.Failure {
+            throw UserStoreError.database(path: path, operation: failure.operation, detail: failure.detail)
         }
-        do {
-            _ = try await connection.query("PRAGMA busy_timeout = 5000")
-            _ = try await connection.query(
-                """
-                CREATE TABLE IF NOT EXISTS users (
-                    username TEXT PRIMARY KEY,
-                    password_hash TEXT NOT NULL,
-                    scopes TEXT NOT NULL,
-                    created_at REAL NOT NULL
-                )
-                """
-            )
-        } catch {
-            try? await connection.close()
-            throw Self.databaseError(error, path: path, operation: "create the users table")
-        }
-        return SQLiteUserTable(path: path, connection: connection)
     }
 
-    /// Closes the connection. Idempotent.
+    /// Closes the connection (of the whole file). Idempotent.
     public func close() async throws {
-        guard let connection = self.connection.withLock({ $0.take() }) else { return }
-        do {
-            try await connection.close()
-        } catch {
-            throw Self.databaseError(error, path: self.path, operation: "close")
-        }
+        try await mapped { try await file.close() }
     }
 
     public func insert(_ row: UserRow) async throws -> Bool {
@@ -186,13 +152,14 @@ public final class SQLiteUserTable: UserTable {
     // MARK: Helpers
 
     private func query(_ operation: String, _ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
-        guard let connection = self.connection.withLock({ $0 }) else {
-            throw UserStoreError.database(path: self.path, operation: operation, detail: "the store has been closed")
-        }
+        try await mapped { try await file.query(operation, sql, binds) }
+    }
+
+    private func mapped<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await connection.query(sql, binds)
-        } catch {
-            throw Self.databaseError(error, path: self.path, operation: operation)
+            return try await body()
+        } catch let failure as SQLiteFile.Failure {
+            throw UserStoreError.database(path: path, operation: failure.operation, detail: failure.detail)
         }
     }
 
@@ -205,12 +172,5 @@ public final class SQLiteUserTable: UserTable {
             throw UserStoreError.database(path: self.path, operation: "read a user", detail: "a row of the users table is malformed")
         }
         return UserRow(username: username, passwordHash: hash, scopes: scopes, createdAt: createdAt)
-    }
-
-    private static func databaseError(_ error: any Error, path: String, operation: String) -> any Error {
-        switch error {
-        case is UserStoreError, is CancellationError: error
-        default: UserStoreError.database(path: path, operation: operation, detail: String(describing: error))
-        }
     }
 }

@@ -1,0 +1,179 @@
+public import ArgumentParser
+import Foundation
+import JOSE
+import TokenIssuer
+
+/// `jot clients …`: the OAuth clients that may obtain tokens at `POST /oauth/token`, in the same store as the users
+/// (the SQLite file, or the PostgreSQL database).
+public struct ClientsCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "clients",
+        abstract: "Register, list and remove the OAuth clients (services) that obtain tokens at POST /oauth/token.",
+        subcommands: [Add.self, List.self, Remove.self, RotateSecret.self]
+    )
+
+    public init() {}
+
+    /// Comma-separated values of a repeatable option, every one kept, empty ones dropped.
+    static func values(_ options: [String]) -> [String] {
+        options.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// How a new secret is chosen: read from standard input, or generated (the default).
+    struct SecretSource: ParsableArguments {
+        @Flag(name: .customLong("secret-stdin"), help: "Read the secret from the first line of standard input (at least 32 bytes).")
+        var secretStdin = false
+        @Flag(name: .customLong("generate-secret"), help: "Generate a 256-bit secret and print it once (the default).")
+        var generateSecret = false
+
+        func validate() throws {
+            if secretStdin && generateSecret { throw ValidationError("give --secret-stdin or --generate-secret, not both") }
+        }
+
+        /// The secret, and whether it was generated (and so must be printed).
+        func secret() -> (value: String, generated: Bool) {
+            guard secretStdin else { return (ClientSecret.generate(), true) }
+            let line = IO.readStandardInput(limit: 4096).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
+            return (String(line).trimmingCharacters(in: CharacterSet(charactersIn: "\r")), false)
+        }
+    }
+
+    static func announce(secret: String, client: String) {
+        print("client_secret: \(secret)")
+        IO.printError("store the secret of '\(client)' now: it is not shown again (only a hash is kept)")
+    }
+
+    public struct Add: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Register a client. Its id is NAME; a generated secret is printed once.",
+            discussion: """
+                Example: jot clients add photo-service --scopes pangolins --audience pangolin-service
+                The client asks for tokens with grant_type=client_credentials at POST /oauth/token; `scope` narrows its
+                scopes, `resource` picks one of its audiences (the first is the default).
+                """
+        )
+
+        @OptionGroup var store: StoreOptions
+        @Argument(help: "The client id: 1–64 letters, digits, '.', '_', '-' or '~'.") var name: String
+        @Option(name: .long, help: "Scopes it may ask for, comma-separated or repeated.") var scopes: [String] = []
+        @Option(name: .long, help: "An audience (resource) it may ask for; repeatable; the first is its default (default: the issuer's).")
+        var audience: [String] = []
+        @Option(name: .long, help: "A grant it may use; repeatable (default client_credentials).") var grant: [String] = []
+        @OptionGroup var secretSource: SecretSource
+        @Option(name: .customLong("token-ttl"), help: "Its tokens' lifetime in seconds, when shorter than the server's --token-ttl.")
+        var tokenTTL: Int?
+
+        public init() {}
+
+        public func run() async throws {
+            let grants = try grant.isEmpty ? [.clientCredentials] : ClientsCommand.values(grant).map(Self.grantType)
+            let (secret, generated) = secretSource.secret()
+            let record = try await store.withClients { clients in
+                try await clients.add(
+                    id: name,
+                    secret: secret,
+                    scopes: ClientsCommand.values(scopes),
+                    audiences: ClientsCommand.values(audience),
+                    grants: grants,
+                    tokenTTL: tokenTTL
+                )
+            }
+            IO.printError(
+                "added client \(record.id): grants [\(record.grants.map(\.rawValue).joined(separator: " "))], scopes [\(record.scope)], "
+                    + "audiences [\(record.audiences.isEmpty ? "the issuer's default" : record.audiences.joined(separator: " "))]"
+            )
+            if generated { ClientsCommand.announce(secret: secret, client: record.id) }
+        }
+
+        static func grantType(_ text: String) throws -> GrantType {
+            guard let grant = GrantType(rawValue: text) else {
+                throw CLIError.invalidInput(
+                    "unknown grant '\(text)': use one of \(GrantType.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            return grant
+        }
+    }
+
+    public struct List: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(abstract: "List clients, their grants, scopes and audiences (never secrets).")
+        @OptionGroup var store: StoreOptions
+        @Flag(name: .long, help: "Print JSON instead of a table.") var json = false
+        public init() {}
+
+        public func run() async throws {
+            let records = try await store.withClients { try await $0.list() }
+            let timestamp = ISO8601DateFormatter()
+            if json {
+                let entries: [JSONValue] = records.map { record in
+                    var object: JSONObject = [
+                        "client_id": .string(record.id),
+                        "grants": .array(record.grants.map { .string($0.rawValue) }),
+                        "scopes": .array(record.scopes.map(JSONValue.string)),
+                        "audiences": .array(record.audiences.map(JSONValue.string)),
+                        "created": .string(timestamp.string(from: record.createdAt)),
+                    ]
+                    if let ttl = record.tokenTTL { object["token_ttl"] = .number(JSONNumber(ttl)) }
+                    if let until = record.previousSecretExpiresAt {
+                        object["previous_secret_valid_until"] = .string(timestamp.string(from: until))
+                    }
+                    return .object(object)
+                }
+                print(String(decoding: JSONWriter.bytes(.array(entries)), as: UTF8.self))
+                return
+            }
+            let now = Date()
+            let rows =
+                [["CLIENT", "GRANTS", "SCOPES", "AUDIENCES", "TOKEN TTL", "OLD SECRET"]]
+                + records.map { record in
+                    [
+                        record.id, record.grants.map(\.rawValue).joined(separator: " "), record.scope,
+                        record.audiences.isEmpty ? "(issuer default)" : record.audiences.joined(separator: " "),
+                        record.tokenTTL.map { "\($0) s" } ?? "(server)",
+                        record.previousSecretExpiresAt.map { until in
+                            until > now ? "valid \(Int(until.timeIntervalSince(now).rounded(.up))) s more" : "expired"
+                        } ?? "-",
+                    ]
+                }
+            print(Table.render(rows))
+        }
+    }
+
+    public struct Remove: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            abstract: "Remove a client: it can no longer obtain tokens (tokens already issued stay valid until they expire)."
+        )
+        @OptionGroup var store: StoreOptions
+        @Argument var name: String
+        public init() {}
+
+        public func run() async throws {
+            try await store.withClients { try await $0.remove(id: name) }
+            print("removed client \(name)")
+        }
+    }
+
+    public struct RotateSecret: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "rotate-secret",
+            abstract: "Give a client a new secret; the old one keeps working for --grace, then stops."
+        )
+        @OptionGroup var store: StoreOptions
+        @Argument var name: String
+        @Option(name: .long, help: "How long the old secret keeps working, e.g. 0s, 15m, 1h, 7d (default 1h).") var grace = "1h"
+        @OptionGroup var secretSource: SecretSource
+        public init() {}
+
+        public func run() async throws {
+            let grace: Duration = ["0", "0s"].contains(self.grace) ? .zero : try DurationText.parse(self.grace)
+            let (secret, generated) = secretSource.secret()
+            _ = try await store.withClients { try await $0.rotateSecret(id: name, newSecret: secret, grace: grace) }
+            IO.printError(
+                grace == .zero
+                    ? "rotated the secret of \(name); the old secret no longer works"
+                    : "rotated the secret of \(name); the old secret keeps working for \(DurationText.format(grace))"
+            )
+            if generated { ClientsCommand.announce(secret: secret, client: name) }
+        }
+    }
+}
