@@ -103,13 +103,22 @@ public final class ClientRegistry: Sendable {
     /// period alike; an unknown client costs the same hash check as a known one.
     /// - Throws: only when the store fails.
     public func authenticate(id: String, secret: String) async throws -> ClientRecord? {
+        try await authenticate(id: id, anyOf: [secret])
+    }
+
+    /// Checks a client id and the readings of one presented secret (HTTP Basic's encoded and raw forms): one lookup,
+    /// every candidate compared in constant time against the current (and a still-valid previous) secret.
+    public func authenticate(id: String, anyOf candidates: [String]) async throws -> ClientRecord? {
         let row = Self.isValid(id: id) ? try await table.find(id: id) : nil
-        let current = ClientSecret.matches(secret, stored: row?.secretHash ?? ClientSecret.dummyHash)
-        var previous = false
-        if let old = row?.previousSecretHash, let expires = row?.previousSecretExpiresAt {
-            previous = ClientSecret.matches(secret, stored: old) && now().timeIntervalSince1970 < expires
+        let previousValid = row.flatMap { row in row.previousSecretExpiresAt.map { now().timeIntervalSince1970 < $0 } } ?? false
+        var matched = false
+        for secret in candidates.prefix(2) {
+            matched = ClientSecret.matches(secret, stored: row?.secretHash ?? ClientSecret.dummyHash) || matched
+            if let old = row?.previousSecretHash {
+                matched = (ClientSecret.matches(secret, stored: old) && previousValid) || matched
+            }
         }
-        guard let row, current || previous else { return nil }
+        guard let row, matched else { return nil }
         return Self.record(row)
     }
 

@@ -4,6 +4,11 @@ import JOSE
 /// The credentials a client presents at the token and introspection endpoints (RFC 6749 §2.3.1): HTTP Basic with the
 /// form-encoded id and secret (`client_secret_basic`), or `client_id` and `client_secret` in the body
 /// (`client_secret_post`) — exactly one of the two.
+///
+/// RFC 6749 §2.3.1 form-encodes the id and secret inside Basic, but many client libraries (authlib, and others) send
+/// them raw. Both readings are kept as candidates and the secret must equal one of them exactly: a raw `a%2Bb` and an
+/// encoded `a+b` can only match a secret that is literally that string, so this accepts nothing a correct client
+/// could not send, at the cost of a second constant-time comparison.
 struct ClientCredentials: Sendable, Hashable {
     enum Method: String, Sendable {
         case basic = "client_secret_basic"
@@ -11,8 +16,19 @@ struct ClientCredentials: Sendable, Hashable {
     }
 
     let id: String
-    let secret: String
+    /// The secret as sent; with Basic, first the form-decoded reading (when it decodes), then the raw one.
+    let secrets: [String]
     let method: Method
+
+    init(id: String, secret: String, method: Method) {
+        self.init(id: id, secrets: [secret], method: method)
+    }
+
+    init(id: String, secrets: [String], method: Method) {
+        self.id = id
+        self.secrets = secrets
+        self.method = method
+    }
 
     /// Longest accepted `Authorization: Basic` value.
     static let maximumHeaderLength = 2048
@@ -62,16 +78,17 @@ struct ClientCredentials: Sendable, Hashable {
         guard let decoded = Base64.decodeStandard(encoded.utf8), let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else {
             throw malformed("expected base64 of client_id:client_secret")
         }
-        let id: String
-        let secret: String
-        do {
-            id = try FormParameters.decode(decoded[..<colon], what: "the client id")
-            secret = try FormParameters.decode(decoded[decoded.index(after: colon)...], what: "the client secret")
-        } catch {
-            throw malformed("\(error) (RFC 6749 §2.3.1 form-encodes both parts)")
+        let rawID = String(decoding: decoded[..<colon], as: UTF8.self)
+        let rawSecret = String(decoding: decoded[decoded.index(after: colon)...], as: UTF8.self)
+        guard String(validating: decoded, as: UTF8.self) != nil else { throw malformed("the credentials are not UTF-8") }
+        let id = (try? FormParameters.decode(decoded[..<colon], what: "the client id")) ?? rawID
+        var secrets: [String] = []
+        if let secret = try? FormParameters.decode(decoded[decoded.index(after: colon)...], what: "the client secret") {
+            secrets.append(secret)
         }
+        if !secrets.contains(rawSecret) { secrets.append(rawSecret) }
         guard !id.isEmpty else { throw malformed("the client id is empty") }
-        return ClientCredentials(id: id, secret: secret, method: .basic)
+        return ClientCredentials(id: id, secrets: secrets, method: .basic)
     }
 }
 

@@ -195,7 +195,7 @@ struct OAuthController: Sendable {
         }
         let client: ClientRecord?
         do {
-            client = try await clients.authenticate(id: credentials.id, secret: credentials.secret)
+            client = try await clients.authenticate(id: credentials.id, anyOf: credentials.secrets)
             health.set(.database, problem: nil)
         } catch {
             throttle.finished(ticket, succeeded: false)
