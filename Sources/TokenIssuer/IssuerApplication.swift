@@ -26,6 +26,8 @@ public enum IssuerApplication {
         health: IssuerHealth = IssuerHealth()
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        let methodNotAllowed = MethodNotAllowedMiddleware<BasicRequestContext>()
+        router.addMiddleware { methodNotAllowed }
         if let inFlight { router.addMiddleware { inFlight.middleware(context: BasicRequestContext.self) } }
         router.addMiddleware {
             LogRequestsMiddleware(.info, includeHeaders: .none)
@@ -62,6 +64,7 @@ public enum IssuerApplication {
                 return try await clients.list().flatMap(\.scopes).filter { seen.insert($0).inserted }.sorted()
             }
         ).addRoutes(to: router)
+        methodNotAllowed.learnRoutes(of: router)
         return router
     }
 
