@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole story on loopback: the issuer (`jot serve --demo`), two independent resource services verifying its
-# tokens through its JWKS, logins, calls, a key rotation, calls again, the issuer stopped, calls again — the
+# tokens through its JWKS, logins, service tokens (client credentials; photo-service calling pangolin-service with a
+# token of its own), calls, a key rotation, calls again, the issuer stopped, calls again — the
 # documented serverless-auth sample, and an HS256 issuer whose shared secret a resource service holds. Exits non-zero on the first unexpected status, saying what was expected.
 #
 #   Examples/demo.sh              # builds with `swift build`, then runs
@@ -121,11 +122,23 @@ token_kid() {
     python3 -c 'import base64, json, sys; h = sys.argv[1].split(".")[0]; print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4))).get("kid", ""))' "$1"
 }
 
-# login URL USER PASSWORD — prints the token.
+# login URL USER PASSWORD [AUDIENCE-JSON] — prints the token. Without an audience the issuer's default (its first
+# --audience) is in the token; AUDIENCE-JSON is a JSON string or array, e.g. '["pangolin-service","photo-service"]'.
 login() {
+    local audience=""
+    [[ $# -ge 4 ]] && audience=",\"audience\":$4"
     expect 200 "login $2 at $1" -X POST "$1/sessions" -H 'Content-Type: application/json' \
-        -d "{\"username\":\"$2\",\"password\":\"$3\"}" >&2
+        -d "{\"username\":\"$2\",\"password\":\"$3\"$audience}" >&2
     json_field token
+}
+
+# client_token URL CLIENT SECRET [FORM...] — a client_credentials token from POST /oauth/token (HTTP Basic).
+client_token() {
+    local url="$1" client="$2" secret="$3"
+    shift 3
+    expect 200 "client_credentials token for $client" -X POST "$url/oauth/token" -u "$client:$secret" \
+        -d grant_type=client_credentials "$@" >&2
+    json_field access_token
 }
 
 issuer_port="$(free_port)"
@@ -141,20 +154,27 @@ database="$work/users.sqlite"
 echo "==> 1. The issuer (jot serve --demo) and a photo user"
 printf 'Ansel-password-1\n' | "$bin/jot" users add Ansel --scopes photos:read --password-stdin \
     --keys "$keys" --database "$database" --bcrypt-cost 4 >/dev/null
+# Two OAuth clients: photo-service calls pangolin-service with a token of its own; "reporting" is a batch job.
+"$bin/jot" clients add photo-service --scopes pangolins --audience pangolin-service --keys "$keys" --database "$database" \
+    2>/dev/null | sed -n 's/^client_secret: //p' >"$work/photo-service.secret"
+"$bin/jot" clients add reporting --scopes pangolins --audience pangolin-service --audience photo-service \
+    --keys "$keys" --database "$database" 2>/dev/null | sed -n 's/^client_secret: //p' >"$work/reporting.secret"
+[[ -s "$work/photo-service.secret" && -s "$work/reporting.secret" ]] || fail "jot clients add printed no secret"
 start issuer "$bin/jot" serve --demo --keys "$keys" --database "$database" --port "$issuer_port" \
     --audience pangolin-service --audience photo-service --bcrypt-cost 4
 wait_ready issuer "$issuer/healthz"
 
 echo "==> 2. The resource services (keys found through $issuer/.well-known/openid-configuration; photo-service with its verified-token cache on)"
 start pangolin-service "$bin/pangolin-service" --issuer "$issuer" --port "$pangolin_port"
-start photo-service "$bin/photo-service" --issuer "$issuer" --port "$photo_port" --token-cache 1000
+start photo-service "$bin/photo-service" --issuer "$issuer" --port "$photo_port" --token-cache 1000 \
+    --pangolins-url "$pangolins" --client-secret-file "$work/photo-service.secret"
 wait_ready pangolin-service "$pangolins/healthz"
 wait_ready photo-service "$photos/healthz"
 
 echo "==> 3. Logins"
-cthon="$(login "$issuer" Cthon98 hunter2)"
+cthon="$(login "$issuer" Cthon98 hunter2 '["pangolin-service","photo-service"]')"
 azure="$(login "$issuer" AzureDiamond '*********')"
-ansel="$(login "$issuer" Ansel Ansel-password-1)"
+ansel="$(login "$issuer" Ansel Ansel-password-1 '"photo-service"')"
 expect 401 "login Cthon98 with a wrong password" -X POST "$issuer/sessions" -d '{"username":"Cthon98","password":"hunter3"}'
 first_kid="$(token_kid "$cthon")"
 echo "    tokens signed by kid $first_kid"
@@ -182,7 +202,27 @@ calls() {
     expect_body 'b["owner"] == "Ansel" and len(b["photos"]) == 2' "GET /photos answers only Ansel's photos"
     expect 403 "GET /photos as Cthon98 (no photos:read)" "$photos/photos" -H "Authorization: Bearer $cthon"
     expect 401 "GET /photos without a token" "$photos/photos"
+    expect 200 "GET /photos/pangolins as Ansel (service to service)" "$photos/photos/pangolins" -H "Authorization: Bearer $ansel"
+    expect_body 'b["owner"] == "Ansel" and b["pangolins"][0]["name"] == "Pengu"' "photo-service fetched pangolins with its own token"
+    expect 200 "GET /pangolins with reporting's client token" "$pangolins/pangolins" -H "Authorization: Bearer $reporting"
+    expect 401 "GET /photos with reporting's pangolin-service token" "$photos/photos" -H "Authorization: Bearer $reporting"
+    expect_header WWW-Authenticate 'error="invalid_token"'
 }
+echo "==> 3b. Service tokens (OAuth client credentials, RFC 6749 §4.4)"
+expect 200 "RFC 8414 metadata" "$issuer/.well-known/oauth-authorization-server"
+expect_body 'b["token_endpoint"].endswith("/oauth/token") and b["grant_types_supported"] == ["client_credentials"]' "metadata names the token endpoint"
+reporting="$(client_token "$issuer" reporting "$(cat "$work/reporting.secret")")"
+expect_header Cache-Control no-store
+expect 401 "client_credentials with a wrong secret" -X POST "$issuer/oauth/token" -u "reporting:wrong" -d grant_type=client_credentials
+expect_header WWW-Authenticate Basic
+expect 400 "a resource reporting may not use" -X POST "$issuer/oauth/token" -u "reporting:$(cat "$work/reporting.secret")" \
+    -d grant_type=client_credentials -d resource=https://elsewhere.example
+expect_body 'b["error"] == "invalid_target"' "invalid_target"
+reporting_photos="$(client_token "$issuer" reporting "$(cat "$work/reporting.secret")" -d resource=photo-service)"
+expect 200 "introspect reporting's token" -X POST "$issuer/oauth/introspect" -u "reporting:$(cat "$work/reporting.secret")" \
+    -d "token=$reporting_photos"
+expect_body 'b["active"] is True and b["aud"] == "photo-service" and b["sub"] == "reporting"' "introspection: active, aud photo-service"
+
 calls "4. Calls"
 
 echo "==> 5. Key rotation (jot keys rotate --force) while everything runs"
@@ -197,9 +237,10 @@ while :; do
 done
 echo "    new tokens signed by kid $(token_kid "$rotated")"
 old_cthon="$cthon"
-cthon="$rotated"
+cthon="$(login "$issuer" Cthon98 hunter2 '["pangolin-service","photo-service"]')"
 azure="$(login "$issuer" AzureDiamond '*********')"
-ansel="$(login "$issuer" Ansel Ansel-password-1)"
+ansel="$(login "$issuer" Ansel Ansel-password-1 '"photo-service"')"
+reporting="$(client_token "$issuer" reporting "$(cat "$work/reporting.secret")")"
 calls "6. Calls with tokens of the new key"
 expect 200 "GET /pangolins with a token of the previous key" "$pangolins/pangolins" -H "Authorization: Bearer $old_cthon"
 

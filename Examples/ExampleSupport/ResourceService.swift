@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 public import Hummingbird
 public import HummingbirdJWT
 import JOSE
@@ -22,6 +22,8 @@ public struct ResourceService {
         public let cache: JWKSCache?
         public let audience: String
         public let logger: Logger
+        /// The service's HTTP client, for calls to the issuer and to other services.
+        public let httpClient: HTTPClient
     }
 
     public let name: String
@@ -117,7 +119,7 @@ public struct ResourceService {
             }
             return JSONResponse.make(httpStatus, health)
         }
-        routes(router, Setup(verifier: verifier, cache: cache, audience: audience, logger: logger))
+        routes(router, Setup(verifier: verifier, cache: cache, audience: audience, logger: logger, httpClient: client))
 
         let port = options.port ?? defaultPort
         let issuer = options.issuer

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ExampleSupport
+import Foundation
 import Hummingbird
 import HummingbirdJWT
 import JOSE
@@ -17,6 +18,30 @@ struct PhotoService: AsyncParsableCommand {
     )
 
     @OptionGroup var options: ResourceServiceOptions
+
+    @Option(
+        name: .customLong("pangolins-url"),
+        help: "pangolin-service's base URL: GET /photos/pangolins calls its GET /pangolins with a token of photo-service's own."
+    )
+    var pangolinsURL: String?
+
+    @Option(name: .customLong("client-id"), help: "photo-service's OAuth client id at the issuer (for --pangolins-url).")
+    var clientID = "photo-service"
+
+    @Option(
+        name: .customLong("client-secret-file"),
+        help: "File holding photo-service's client secret (from `jot clients add photo-service`), for --pangolins-url."
+    )
+    var clientSecretFile: String?
+
+    @Option(name: .customLong("pangolins-audience"), help: "The audience (RFC 8707 resource) to ask for pangolin-service's tokens.")
+    var pangolinsAudience = "pangolin-service"
+
+    func validate() throws {
+        if pangolinsURL != nil, clientSecretFile == nil {
+            throw ValidationError("--pangolins-url needs --client-secret-file (create the client with `jot clients add photo-service …`)")
+        }
+    }
 
     struct Photo {
         let id: Int
@@ -40,15 +65,45 @@ struct PhotoService: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await ResourceService(name: "photo-service", options: options, defaultPort: 8082).run { router, setup in
-            router.group("photos")
-                .add(middleware: JWTAuthenticator(verifier: setup.verifier, requiredScopes: ["photos:read"], realm: setup.audience))
-                .get { _, context in
-                    guard let owner = try context.requireJWT().subject, !owner.isEmpty else {
-                        throw JWTAuthenticationError(.invalidToken("token has no subject"), realm: setup.audience)
-                    }
-                    return JSONResponse.make(.ok, Self.photos(of: owner))
-                }
+        let secret = try clientSecretFile.map { path in
+            try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         }
+        let pangolinsURL = self.pangolinsURL
+        let issuer = options.issuer
+        let clientID = clientID
+        let pangolinsAudience = pangolinsAudience
+        try await ResourceService(name: "photo-service", options: options, defaultPort: 8082).run { router, setup in
+            let photos = router.group("photos")
+                .add(middleware: JWTAuthenticator(verifier: setup.verifier, requiredScopes: ["photos:read"], realm: setup.audience))
+            photos.get { _, context in
+                JSONResponse.make(.ok, Self.photos(of: try Self.owner(context, realm: setup.audience)))
+            }
+            guard let pangolinsURL, let secret else { return }
+            // Service to service: photo-service's own token (client credentials), never the caller's.
+            let tokens = ServiceTokenSource(
+                client: setup.httpClient,
+                issuer: issuer,
+                clientID: clientID,
+                secret: secret,
+                scope: "pangolins",
+                resource: pangolinsAudience
+            )
+            photos.get("pangolins") { _, context in
+                let owner = try Self.owner(context, realm: setup.audience)
+                let (status, object) = try await tokens.get(pangolinsURL + "/pangolins")
+                guard status == 200, let object else {
+                    return JSONResponse.make(.badGateway, ["error": .string("pangolin-service answered HTTP \(status)")])
+                }
+                return JSONResponse.make(.ok, ["owner": .string(owner), "pangolins": object["pangolins"] ?? .array([])])
+            }
+        }
+    }
+
+    /// The verified `sub`: whose photos are returned is never a parameter of the request.
+    static func owner(_ context: JWTRequestContext, realm: String) throws -> String {
+        guard let owner = try context.requireJWT().subject, !owner.isEmpty else {
+            throw JWTAuthenticationError(.invalidToken("token has no subject"), realm: realm)
+        }
+        return owner
     }
 }
