@@ -16,6 +16,7 @@ let package = Package(
         .package(name: "jot", path: ".."),
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // The timing harness, keep-alive sink and success-counting loop both executables share.
@@ -40,6 +41,7 @@ let package = Package(
                 .product(name: "JOSE", package: "jot"),
                 .product(name: "TokenIssuer", package: "jot"),
                 .product(name: "KeyStore", package: "jot"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],

@@ -11,7 +11,8 @@ import Darwin
 /// Token signing inside the issuer (`TokenMinter.mint`) against the raw swift-crypto sign primitive over the same
 /// signing input, in one run (issue 3 §7; figures in `Benchmarks/ISSUER-RESULTS.md`).
 ///
-/// Usage: `IssuerBenchmarks [--runs N] [--run-ms MS] [--algorithms ES256,EdDSA,RS256,HS256]`.
+/// Usage: `IssuerBenchmarks [--runs N] [--run-ms MS] [--algorithms ES256,EdDSA,RS256,HS256]`, or
+/// `IssuerBenchmarks --client-auth [--runs N]` (``ClientAuthenticationBenchmark``).
 /// Every run times every case once, so a case and the raw primitive are paired within a run; the ratio reported
 /// is the median over runs of those per-run ratios. The last line printed is a one-line summary.
 @main
@@ -35,6 +36,12 @@ struct IssuerBenchmarks {
         var timer = TimingHarness(runs: 9, runDuration: .milliseconds(300), minimumCalibrationBatch: .milliseconds(20))
         var algorithms = Self.algorithms
         var remaining = arguments[...]
+        if remaining.first == "--client-auth" {
+            remaining.removeFirst()
+            let runs = remaining.first == "--runs" ? Int(remaining.dropFirst().first ?? "") ?? 9 : 9
+            try await ClientAuthenticationBenchmark.run(runs: runs)
+            return
+        }
         while let flag = remaining.popFirst() {
             guard let value = remaining.popFirst() else { throw IssuerBenchmarkError.invalidArgument("\(flag) needs a value") }
             switch flag {
