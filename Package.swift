@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         .target(
@@ -70,6 +71,8 @@ let package = Package(
                 "JOSE", "KeyStore", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -79,7 +82,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.embedInCode("OpenAPI/openapi.json")],
+            resources: [
+                .embedInCode("OpenAPI/openapi.json"),
+                .embedInCode("Templates/page-head.mustache"),
+                .embedInCode("Templates/page-foot.mustache"),
+                .embedInCode("Templates/login.mustache"),
+                .embedInCode("Templates/consent.mustache"),
+                .embedInCode("Templates/error.mustache"),
+            ],
             swiftSettings: settings
         ),
         .target(

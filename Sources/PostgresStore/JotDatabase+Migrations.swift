@@ -67,9 +67,34 @@ extension JotDatabase {
                     audiences text NOT NULL,
                     grants text NOT NULL,
                     token_ttl integer,
-                    created_at double precision NOT NULL
+                    created_at double precision NOT NULL,
+                    redirect_uris text NOT NULL DEFAULT '',
+                    public boolean NOT NULL DEFAULT false,
+                    trusted boolean NOT NULL DEFAULT false
                 )
                 """
+            ]
+        ),
+        Migration(
+            version: 3,
+            name: "oauth grants",
+            statements: [
+                """
+                CREATE TABLE jot_grants (
+                    hash text COLLATE "C" PRIMARY KEY,
+                    kind text NOT NULL CHECK (kind IN ('code', 'refresh', 'session')),
+                    family text NOT NULL,
+                    client_id text NOT NULL,
+                    username text COLLATE "C" NOT NULL,
+                    data text NOT NULL,
+                    created_at double precision NOT NULL,
+                    expires_at double precision NOT NULL,
+                    consumed_at double precision,
+                    revoked_at double precision
+                )
+                """,
+                "CREATE INDEX jot_grants_family ON jot_grants (family)",
+                "CREATE INDEX jot_grants_username ON jot_grants (username)",
             ]
         ),
     ]

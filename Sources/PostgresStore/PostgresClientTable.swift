@@ -11,7 +11,8 @@ public struct PostgresClientTable: ClientTable {
     public var location: String { "PostgreSQL database \(database.location)" }
 
     static let columns =
-        "client_id, secret_hash, previous_secret_hash, previous_secret_expires_at, scopes, audiences, grants, token_ttl, created_at"
+        "client_id, secret_hash, previous_secret_hash, previous_secret_expires_at, scopes, audiences, grants, token_ttl, created_at, "
+        + "redirect_uris, public, trusted"
 
     public func insert(_ row: ClientRow) async throws -> Bool {
         try await run("add client") { connection in
@@ -19,7 +20,8 @@ public struct PostgresClientTable: ClientTable {
                 """
                 INSERT INTO jot_clients (\(unescaped: Self.columns))
                 VALUES (\(row.id), \(row.secretHash), \(row.previousSecretHash), \(row.previousSecretExpiresAt), \(row.scopes),
-                        \(row.audiences), \(row.grants), \(row.tokenTTL.map(Int32.init(clamping:))), \(row.createdAt))
+                        \(row.audiences), \(row.grants), \(row.tokenTTL.map(Int32.init(clamping:))), \(row.createdAt),
+                        \(row.redirectURIs), \(row.isPublic), \(row.trusted))
                 ON CONFLICT (client_id) DO NOTHING RETURNING client_id
                 """,
                 logger: JotDatabase.quiet
@@ -64,8 +66,8 @@ public struct PostgresClientTable: ClientTable {
         try await run(operation) { connection in
             var result: [ClientRow] = []
             let rows = try await connection.query(query, logger: JotDatabase.quiet)
-            for try await (id, hash, previous, expires, scopes, audiences, grants, ttl, created) in rows.decode(
-                (String, String, String?, Double?, String, String, String, Int32?, Double).self
+            for try await (id, hash, previous, expires, scopes, audiences, grants, ttl, created, redirects, isPublic, trusted) in rows.decode(
+                (String, String, String?, Double?, String, String, String, Int32?, Double, String, Bool, Bool).self
             ) {
                 result.append(
                     ClientRow(
@@ -77,7 +79,10 @@ public struct PostgresClientTable: ClientTable {
                         audiences: audiences,
                         grants: grants,
                         tokenTTL: ttl.map(Int.init),
-                        createdAt: created
+                        createdAt: created,
+                        redirectURIs: redirects,
+                        isPublic: isPublic,
+                        trusted: trusted
                     )
                 )
             }

@@ -17,6 +17,7 @@ public enum IssuerApplication {
         keys: KeyRingHolder,
         users: any UserStore,
         clients: ClientRegistry = ClientRegistry(table: InMemoryClientTable()),
+        grants: GrantStore = GrantStore(table: InMemoryGrantTable()),
         metrics: IssuerMetrics,
         now: @escaping @Sendable () -> Date = { Date() },
         makeJWTID: @escaping @Sendable () -> String = TokenMinter.randomJWTID,
@@ -48,10 +49,23 @@ public enum IssuerApplication {
             minter: minter,
             keys: keys,
             clients: clients,
+            users: users,
+            grants: grants,
             throttle: LoginThrottle(configuration: throttle.configuration),
             metrics: metrics,
             now: now,
             health: health
+        ).addRoutes(to: router)
+        AuthorizeController(
+            configuration: configuration,
+            clients: clients,
+            users: users,
+            grants: grants,
+            throttle: throttle,
+            passwordChecks: passwordChecks,
+            metrics: metrics,
+            now: now,
+            pages: Pages()
         ).addRoutes(to: router)
         WellKnownController(
             configuration: configuration,
@@ -76,6 +90,7 @@ public enum IssuerApplication {
         keys: KeyRingHolder,
         users: any UserStore,
         clients: ClientRegistry = ClientRegistry(table: InMemoryClientTable()),
+        grants: GrantStore = GrantStore(table: InMemoryGrantTable()),
         metrics: IssuerMetrics = IssuerMetrics(),
         reloadInterval: Duration = .seconds(1),
         trapSIGHUP: Bool = true,
@@ -92,6 +107,7 @@ public enum IssuerApplication {
             keys: keys,
             users: users,
             clients: clients,
+            grants: grants,
             metrics: metrics,
             throttle: throttle,
             inFlight: edge.inFlight,

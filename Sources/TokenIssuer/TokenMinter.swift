@@ -1,3 +1,4 @@
+import Crypto
 public import JOSE
 public import KeyStore
 
@@ -125,5 +126,59 @@ public struct TokenMinter: Sendable {
             throw .signingFailed(algorithm: configuration.algorithm, keyID: key.keyID, detail: "\(error)")
         }
         return Issued(token: token, expiresIn: grant.lifetime, keyID: key.keyID, algorithm: key.algorithm)
+    }
+
+    /// An OpenID Connect ID token (Core §2): `iss`, `sub`, `aud` = the client, `exp`, `iat`, `auth_time`, `nonce` and
+    /// `at_hash` of the access token issued with it; header `typ: JWT`. Signed with an asymmetric key: the configured
+    /// algorithm's, or with HS256 configured the first asymmetric current key (a client cannot verify a shared secret).
+    public func mintIDToken(
+        subject: String,
+        clientID: String,
+        authTime: Int,
+        nonce: String?,
+        accessToken: String,
+        ring: LoadedKeySet,
+        now: Date
+    ) throws(Failure) -> String {
+        let key: JWSSigningKey
+        if configuration.algorithm != .HS256, let configured = ring.signingKeys[configuration.algorithm] {
+            key = configured
+        } else if let asymmetric = Self.idTokenAlgorithms(ring).first.flatMap({ ring.signingKeys[$0] }) {
+            key = asymmetric
+        } else {
+            throw .noSigningKey(configuration.algorithm == .HS256 ? .ES256 : configuration.algorithm)
+        }
+        let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+        var additional: JSONObject = [
+            "auth_time": .number(JSONNumber(authTime)),
+            "at_hash": .string(Self.accessTokenHash(accessToken, algorithm: key.algorithm)),
+        ]
+        if let nonce { additional["nonce"] = .string(nonce) }
+        let claims = JWTClaims(
+            issuer: configuration.issuer,
+            subject: subject,
+            audience: [clientID],
+            expiresAt: issuedAt.addingTimeInterval(Double(configuration.tokenTTL)),
+            issuedAt: issuedAt,
+            additional: additional
+        )
+        do {
+            return try key.sign(claims, type: "JWT")
+        } catch {
+            throw .signingFailed(algorithm: key.algorithm, keyID: key.keyID, detail: "\(error)")
+        }
+    }
+
+    /// The algorithms ID tokens can be signed with: the asymmetric ones the key set has.
+    public static func idTokenAlgorithms(_ ring: LoadedKeySet) -> [JWSAlgorithm] {
+        ring.algorithms.filter { $0 != .HS256 }
+    }
+
+    /// OIDC Core §3.1.3.6: base64url of the left half of the hash of the access token's ASCII (SHA-256 for ES256, RS256
+    /// and PS256; SHA-512 for EdDSA with Ed25519).
+    static func accessTokenHash(_ token: String, algorithm: JWSAlgorithm) -> String {
+        let bytes = Array(token.utf8)
+        let digest: [UInt8] = algorithm == .EdDSA ? Array(SHA512.hash(data: bytes)) : Array(SHA256.hash(data: bytes))
+        return Base64URL.encode(digest.prefix(digest.count / 2))
     }
 }

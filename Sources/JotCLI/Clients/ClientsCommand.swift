@@ -58,7 +58,13 @@ public struct ClientsCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Scopes it may ask for, comma-separated or repeated.") var scopes: [String] = []
         @Option(name: .long, help: "An audience (resource) it may ask for; repeatable; the first is its default (default: the issuer's).")
         var audience: [String] = []
-        @Option(name: .long, help: "A grant it may use; repeatable (default client_credentials).") var grant: [String] = []
+        @Option(name: .long, help: "A grant it may use: client_credentials (default), authorization_code, refresh_token; repeatable.")
+        var grant: [String] = []
+        @Option(name: .customLong("redirect-uri"), help: "Where users are sent back after signing in (authorization_code); repeatable.")
+        var redirectURI: [String] = []
+        @Flag(name: .customLong("public"), help: "A browser or native app without a secret (must use PKCE; no client_credentials).")
+        var isPublic = false
+        @Flag(name: .long, help: "A first-party client: its users are not asked for consent.") var trusted = false
         @OptionGroup var secretSource: SecretSource
         @Option(name: .customLong("token-ttl"), help: "Its tokens' lifetime in seconds, when shorter than the server's --token-ttl.")
         var tokenTTL: Int?
@@ -67,20 +73,27 @@ public struct ClientsCommand: AsyncParsableCommand {
 
         public func run() async throws {
             let grants = try grant.isEmpty ? [.clientCredentials] : ClientsCommand.values(grant).map(Self.grantType)
-            let (secret, generated) = secretSource.secret()
+            if isPublic && (secretSource.secretStdin || secretSource.generateSecret) {
+                throw CLIError.invalidInput("a --public client has no secret: drop --secret-stdin/--generate-secret")
+            }
+            let (secret, generated) = isPublic ? ("", false) : secretSource.secret()
             let record = try await store.withClients { clients in
                 try await clients.add(
                     id: name,
-                    secret: secret,
+                    secret: isPublic ? nil : secret,
                     scopes: ClientsCommand.values(scopes),
                     audiences: ClientsCommand.values(audience),
                     grants: grants,
-                    tokenTTL: tokenTTL
+                    tokenTTL: tokenTTL,
+                    redirectURIs: redirectURI,
+                    trusted: trusted
                 )
             }
             IO.printError(
                 "added client \(record.id): grants [\(record.grants.map(\.rawValue).joined(separator: " "))], scopes [\(record.scope)], "
                     + "audiences [\(record.audiences.isEmpty ? "the issuer's default" : record.audiences.joined(separator: " "))]"
+                    + (record.redirectURIs.isEmpty ? "" : ", redirect URIs [\(record.redirectURIs.joined(separator: " "))]")
+                    + (record.isPublic ? ", public (no secret)" : "") + (record.trusted ? ", trusted (no consent page)" : "")
             )
             if generated { ClientsCommand.announce(secret: secret, client: record.id) }
         }
@@ -112,6 +125,9 @@ public struct ClientsCommand: AsyncParsableCommand {
                         "scopes": .array(record.scopes.map(JSONValue.string)),
                         "audiences": .array(record.audiences.map(JSONValue.string)),
                         "created": .string(timestamp.string(from: record.createdAt)),
+                        "redirect_uris": .array(record.redirectURIs.map(JSONValue.string)),
+                        "public": .bool(record.isPublic),
+                        "trusted": .bool(record.trusted),
                     ]
                     if let ttl = record.tokenTTL { object["token_ttl"] = .number(JSONNumber(ttl)) }
                     if let until = record.previousSecretExpiresAt {

@@ -43,6 +43,7 @@ public struct ServeCommand: AsyncParsableCommand {
     public var allowLongTokenTTL = false
     @OptionGroup public var limits: ServerLimitsOptions
     @OptionGroup public var loginLimits: LoginLimitOptions
+    @OptionGroup public var grantLifetimes: GrantLifetimeOptions
     @Option(name: .long, help: "Verifiers' clock-skew leeway in seconds, recorded in the rotation policy (default 30).") public var leeway: Int?
     @Option(
         name: .customLong("rotate-every"),
@@ -89,13 +90,12 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let sealer = try store.sealer()
 
-        let issue = {
-            (keyStore: KeyStore, users: any UserStore, clients: ClientRegistry, services: [any Service], reload: ReloadTrigger) async throws in
+        let lifetimes = try grantLifetimes.resolve()
+        let issue = { (keyStore: KeyStore, stores: StoreOptions.Stores, services: [any Service], reload: ReloadTrigger) async throws in
             try await serve(
                 configuration: configuration,
                 keyStore: keyStore,
-                users: users,
-                clients: clients,
+                stores: stores,
                 secretKey: secretKey,
                 policy: policy,
                 rotateEvery: rotateEvery,
@@ -108,8 +108,8 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         switch try store.backend() {
         case .local(let directory, _):
-            try await store.withStores(bcryptCost: cost, logger: Logger(label: "jot.users")) { users, clients in
-                try await issue(KeyStore(directory: directory, sealer: sealer), users, clients, [], ReloadTrigger())
+            try await store.withStores(bcryptCost: cost, lifetimes: lifetimes, logger: Logger(label: "jot.users")) { stores in
+                try await issue(KeyStore(directory: directory, sealer: sealer), stores, [], ReloadTrigger())
             }
         case .postgres(let url):
             guard sealer != nil else { throw KeyStoreError.sealingRequired(location: "PostgreSQL database \(url)") }
@@ -123,13 +123,12 @@ public struct ServeCommand: AsyncParsableCommand {
                 }
                 let reload = ReloadTrigger()
                 let listener = KeyChangeListener(database: database, logger: Logger(label: "jot.postgres")) { reason in reload.fire(reason) }
-                try await issue(
-                    KeyStore(postgres: database, sealer: sealer),
-                    try PostgresUserStore(database: database, bcryptCost: cost),
-                    ClientRegistry(database: database),
-                    [listener],
-                    reload
+                let stores = StoreOptions.Stores(
+                    users: try PostgresUserStore(database: database, bcryptCost: cost),
+                    clients: ClientRegistry(database: database),
+                    grants: GrantStore(table: PostgresGrantTable(database: database), lifetimes: lifetimes)
                 )
+                try await issue(KeyStore(postgres: database, sealer: sealer), stores, [listener], reload)
             }
         }
     }
@@ -161,8 +160,7 @@ public struct ServeCommand: AsyncParsableCommand {
     private func serve(
         configuration: IssuerConfiguration,
         keyStore: KeyStore,
-        users: any UserStore,
-        clients: ClientRegistry,
+        stores: StoreOptions.Stores,
         secretKey: JWSSigningKey?,
         policy: RotationPolicy,
         rotateEvery: Duration?,
@@ -191,7 +189,7 @@ public struct ServeCommand: AsyncParsableCommand {
         let holder = KeyRingHolder(try await source.loadKeyRing())
         if let warning = holder.current.keyCountWarning { logger.warning("\(warning)") }
         if demo {
-            let added = try await DemoUsers.add(to: users)
+            let added = try await DemoUsers.add(to: stores.users)
             logger.info("demo users ready", metadata: ["jot.added": .string(added.map(\.username).joined(separator: ","))])
         }
         let metrics = IssuerMetrics()
@@ -206,8 +204,9 @@ public struct ServeCommand: AsyncParsableCommand {
             configuration: configuration,
             keySource: source,
             keys: holder,
-            users: users,
-            clients: clients,
+            users: stores.users,
+            clients: stores.clients,
+            grants: stores.grants,
             metrics: metrics,
             reloadInterval: .seconds(max(1, reloadInterval)),
             reload: reload,

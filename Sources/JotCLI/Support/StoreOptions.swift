@@ -88,33 +88,52 @@ public struct StoreOptions: ParsableArguments {
         }
     }
 
+    /// The users, clients and grants of one backend.
+    package struct Stores: Sendable {
+        package let users: any UserStore
+        package let clients: ClientRegistry
+        package let grants: GrantStore
+    }
+
     /// Runs `body` with the user store, closed afterwards.
     package func withUserStore<R: Sendable>(bcryptCost: Int, _ body: (any UserStore) async throws -> R) async throws -> R {
-        try await withStores(bcryptCost: bcryptCost) { users, _ in try await body(users) }
+        try await withStores(bcryptCost: bcryptCost) { stores in try await body(stores.users) }
     }
 
     /// Runs `body` with the client registry, closed afterwards.
     package func withClients<R: Sendable>(_ body: (ClientRegistry) async throws -> R) async throws -> R {
-        try await withStores(bcryptCost: 12) { _, clients in try await body(clients) }
+        try await withStores(bcryptCost: 12) { stores in try await body(stores.clients) }
     }
 
-    /// Runs `body` with the users and the clients of the backend (one SQLite file, or the database), closed afterwards.
+    /// Runs `body` with the users, clients and grants of the backend (one SQLite file, or the database), closed
+    /// afterwards.
     package func withStores<R: Sendable>(
         bcryptCost: Int,
+        lifetimes: GrantStore.Lifetimes = GrantStore.Lifetimes(),
         logger: Logger = StoreOptions.quietLogger,
-        _ body: (any UserStore, ClientRegistry) async throws -> R
+        _ body: (Stores) async throws -> R
     ) async throws -> R {
         switch try backend() {
         case .local(_, let path):
-            return try await SQLiteFile.withFile(path: path, logger: logger, schema: SQLiteUserTable.schema + SQLiteClientTable.schema) { file in
+            let schema = SQLiteUserTable.schema + SQLiteClientTable.schema + SQLiteGrantTable.schema
+            return try await SQLiteFile.withFile(path: path, logger: logger, schema: schema) { file in
                 try await body(
-                    try SQLiteUserStore(table: SQLiteUserTable(file: file), bcryptCost: bcryptCost),
-                    ClientRegistry(table: SQLiteClientTable(file: file))
+                    Stores(
+                        users: try SQLiteUserStore(table: SQLiteUserTable(file: file), bcryptCost: bcryptCost),
+                        clients: ClientRegistry(table: SQLiteClientTable(file: file)),
+                        grants: GrantStore(table: SQLiteGrantTable(file: file), lifetimes: lifetimes)
+                    )
                 )
             }
         case .postgres(let url):
             return try await JotDatabase.withDatabase(url, logger: logger) { database in
-                try await body(try PostgresUserStore(database: database, bcryptCost: bcryptCost), ClientRegistry(database: database))
+                try await body(
+                    Stores(
+                        users: try PostgresUserStore(database: database, bcryptCost: bcryptCost),
+                        clients: ClientRegistry(database: database),
+                        grants: GrantStore(table: PostgresGrantTable(database: database), lifetimes: lifetimes)
+                    )
+                )
             }
         }
     }

@@ -9,7 +9,7 @@ public struct UsersCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "Add, list and remove the users who may log in at POST /sessions.",
-        subcommands: [Add.self, List.self, Remove.self, SetScopes.self, AddDemo.self]
+        subcommands: [Add.self, List.self, Remove.self, SetScopes.self, SignOut.self, AddDemo.self]
     )
 
     public init() {}
@@ -100,14 +100,37 @@ public struct UsersCommand: AsyncParsableCommand {
     }
 
     public struct Remove: AsyncParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Remove a user (tokens already issued stay valid until they expire).")
+        public static let configuration = CommandConfiguration(
+            abstract: "Remove a user and revoke their refresh tokens and sign-in sessions (access tokens stay valid until they expire)."
+        )
         @OptionGroup public var store: StoreOptions
         @Argument public var name: String
         public init() {}
 
         public func run() async throws {
-            try await UsersCommand.withStore(store) { try await $0.remove(username: name) }
-            print("removed \(name)")
+            let revoked = try await store.withStores(bcryptCost: 12) { stores in
+                try await stores.users.remove(username: name)
+                return try await stores.grants.signOut(username: name)
+            }
+            print("removed \(name); revoked \(revoked) refresh token(s) and session(s)")
+        }
+    }
+
+    public struct SignOut: AsyncParsableCommand {
+        public static let configuration = CommandConfiguration(
+            commandName: "sign-out",
+            abstract: "Revoke a user's refresh tokens and sign-in sessions everywhere (access tokens stay valid until they expire)."
+        )
+        @OptionGroup public var store: StoreOptions
+        @Argument public var name: String
+        public init() {}
+
+        public func run() async throws {
+            let revoked = try await store.withStores(bcryptCost: 12) { stores in
+                guard try await stores.users.user(named: name) != nil else { throw UserStoreError.userNotFound(name) }
+                return try await stores.grants.signOut(username: name)
+            }
+            print("signed \(name) out: revoked \(revoked) refresh token(s) and session(s)")
         }
     }
 
@@ -130,7 +153,8 @@ public struct UsersCommand: AsyncParsableCommand {
     public struct AddDemo: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "add-demo",
-            abstract: "Add the documented demo users: Cthon98/hunter2 (scope pangolins) and AzureDiamond/********* (no scopes)."
+            abstract: "Add the documented demo users: Cthon98/hunter2 (scope pangolins), AzureDiamond/********* (no scopes), "
+                + "Sam/photos-of-Sam-1 (scope photos:read)."
         )
         @OptionGroup public var store: StoreOptions
         public init() {}

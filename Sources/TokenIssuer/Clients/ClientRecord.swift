@@ -22,6 +22,12 @@ public struct ClientRecord: Sendable, Hashable {
     public var createdAt: Date
     /// Until when the secret replaced by the last `rotate-secret` is still accepted (`nil`: no old secret).
     public var previousSecretExpiresAt: Date?
+    /// Where the authorization endpoint may send the user back (matched exactly; loopback http: any port).
+    public var redirectURIs: [String]
+    /// A public client has no secret; it identifies itself with `client_id` and must use PKCE.
+    public var isPublic: Bool
+    /// A first-party client: its users are not asked for consent.
+    public var trusted: Bool
 
     public init(
         id: String,
@@ -30,7 +36,10 @@ public struct ClientRecord: Sendable, Hashable {
         grants: [GrantType],
         tokenTTL: Int? = nil,
         createdAt: Date,
-        previousSecretExpiresAt: Date? = nil
+        previousSecretExpiresAt: Date? = nil,
+        redirectURIs: [String] = [],
+        isPublic: Bool = false,
+        trusted: Bool = false
     ) {
         self.id = id
         self.scopes = scopes
@@ -39,6 +48,9 @@ public struct ClientRecord: Sendable, Hashable {
         self.tokenTTL = tokenTTL
         self.createdAt = createdAt
         self.previousSecretExpiresAt = previousSecretExpiresAt
+        self.redirectURIs = redirectURIs
+        self.isPublic = isPublic
+        self.trusted = trusted
     }
 
     /// The scopes as one RFC 6749 §3.3 `scope` value.
@@ -48,6 +60,8 @@ public struct ClientRecord: Sendable, Hashable {
 /// An OAuth grant type (RFC 6749 §4) a client may be allowed to use.
 public enum GrantType: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
     case clientCredentials = "client_credentials"
+    case authorizationCode = "authorization_code"
+    case refreshToken = "refresh_token"
 
     public var description: String { rawValue }
 }

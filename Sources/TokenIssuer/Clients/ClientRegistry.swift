@@ -35,17 +35,22 @@ public final class ClientRegistry: Sendable {
 
     /// Registers a client.
     /// - Parameters:
-    ///   - secret: its secret (``ClientSecret/minimumLength`` bytes or more); only a hash is stored.
+    ///   - secret: its secret (``ClientSecret/minimumLength`` bytes or more; only a hash is stored), or `nil` for a
+    ///     public client.
     ///   - audiences: the audiences it may ask for, the first being its default.
     ///   - tokenTTL: its tokens' lifetime in seconds, when shorter than the server's.
+    ///   - redirectURIs: where the authorization endpoint may send users back (required with `authorization_code`).
+    ///   - trusted: a first-party client, whose users are not asked for consent.
     @discardableResult
     public func add(
         id: String,
-        secret: String,
+        secret: String?,
         scopes: [String],
         audiences: [String],
         grants: [GrantType],
-        tokenTTL: Int? = nil
+        tokenTTL: Int? = nil,
+        redirectURIs: [String] = [],
+        trusted: Bool = false
     ) async throws -> ClientRecord {
         try Self.validate(id: id)
         let scopes = try Self.normalize(scopes: scopes)
@@ -53,16 +58,25 @@ public final class ClientRegistry: Sendable {
         let grants = Self.unique(grants)
         guard !grants.isEmpty else { throw ClientStoreError.noGrants }
         if let tokenTTL, !(1...Self.maximumTokenTTL).contains(tokenTTL) { throw ClientStoreError.invalidTokenTTL(tokenTTL) }
-        if let problem = ClientSecret.problem(with: secret) { throw ClientStoreError.invalidSecret(problem) }
+        if let secret, let problem = ClientSecret.problem(with: secret) { throw ClientStoreError.invalidSecret(problem) }
+        let redirectURIs = Self.unique(redirectURIs)
+        for uri in redirectURIs {
+            if let problem = RedirectURI.registrationProblem(uri) { throw ClientStoreError.invalidRedirectURI(uri, problem) }
+        }
+        if grants.contains(.authorizationCode), redirectURIs.isEmpty { throw ClientStoreError.redirectURIRequired }
+        if secret == nil, grants.contains(.clientCredentials) { throw ClientStoreError.publicClientCredentials }
         let createdAt = now().timeIntervalSince1970
         let row = ClientRow(
             id: id,
-            secretHash: hash(secret),
+            secretHash: secret.map(hash) ?? "",
             scopes: scopes.joined(separator: " "),
             audiences: audiences.joined(separator: " "),
             grants: grants.map(\.rawValue).joined(separator: " "),
             tokenTTL: tokenTTL,
-            createdAt: createdAt
+            createdAt: createdAt,
+            redirectURIs: redirectURIs.joined(separator: " "),
+            isPublic: secret == nil,
+            trusted: trusted
         )
         guard try await table.insert(row) else { throw ClientStoreError.clientExists(id) }
         return Self.record(row)
@@ -78,6 +92,7 @@ public final class ClientRegistry: Sendable {
     public func rotateSecret(id: String, newSecret: String, grace: Duration) async throws -> ClientRecord {
         if let problem = ClientSecret.problem(with: newSecret) { throw ClientStoreError.invalidSecret(problem) }
         guard let current = try await table.find(id: id) else { throw ClientStoreError.clientNotFound(id) }
+        guard !current.isPublic else { throw ClientStoreError.publicClientSecret(id) }
         let keepsOld = grace > .zero
         let expires = now().timeIntervalSince1970 + Double(grace.components.seconds)
         guard
@@ -170,7 +185,10 @@ public final class ClientRegistry: Sendable {
             grants: split(row.grants).compactMap(GrantType.init(rawValue:)),
             tokenTTL: row.tokenTTL,
             createdAt: Date(timeIntervalSince1970: row.createdAt),
-            previousSecretExpiresAt: row.previousSecretHash == nil ? nil : row.previousSecretExpiresAt.map(Date.init(timeIntervalSince1970:))
+            previousSecretExpiresAt: row.previousSecretHash == nil ? nil : row.previousSecretExpiresAt.map(Date.init(timeIntervalSince1970:)),
+            redirectURIs: split(row.redirectURIs),
+            isPublic: row.isPublic,
+            trusted: row.trusted
         )
     }
 }

@@ -9,6 +9,10 @@ public enum ClientStoreError: Error, Sendable, Hashable, CustomStringConvertible
     case invalidSecret(SecretProblem)
     case invalidTokenTTL(Int)
     case noGrants
+    case invalidRedirectURI(String, String)
+    case redirectURIRequired
+    case publicClientCredentials
+    case publicClientSecret(String)
     /// The store could not be read or written.
     case database(location: String, operation: String, detail: String)
 
@@ -48,6 +52,14 @@ public enum ClientStoreError: Error, Sendable, Hashable, CustomStringConvertible
         case .invalidTokenTTL(let seconds):
             "invalid token lifetime \(seconds) s: give 1 to \(ClientRegistry.maximumTokenTTL) seconds"
         case .noGrants: "a client needs at least one grant (--grant client_credentials)"
+        case .invalidRedirectURI(let uri, let problem):
+            "invalid redirect URI \(UserStoreError.quoted(uri, limit: 200)): \(problem)"
+        case .redirectURIRequired:
+            "the authorization_code grant needs at least one --redirect-uri (matched exactly when users are sent back)"
+        case .publicClientCredentials:
+            "a public client has no secret, so it cannot use client_credentials; drop --public or the grant"
+        case .publicClientSecret(let id):
+            "client \(UserStoreError.quoted(id)) is public: it has no secret to rotate"
         case .database(let location, let operation, let detail):
             "client registry in \(location): \(operation) failed: \(detail)"
         }

@@ -20,7 +20,7 @@ public protocol ClientTable: Sendable {
 /// One stored client. Lists (scopes, audiences, grants) are space-delimited; times are seconds since 1970.
 public struct ClientRow: Sendable, Hashable {
     public var id: String
-    /// ``ClientSecret`` hash of the current secret.
+    /// ``ClientSecret`` hash of the current secret; empty for a public client (no secret).
     public var secretHash: String
     /// The secret replaced by the last rotation, accepted until ``previousSecretExpiresAt``.
     public var previousSecretHash: String?
@@ -31,6 +31,12 @@ public struct ClientRow: Sendable, Hashable {
     /// Token lifetime in seconds, if shorter than the server's.
     public var tokenTTL: Int?
     public var createdAt: Double
+    /// Registered redirect URIs, space-delimited (authorization code grant).
+    public var redirectURIs: String
+    /// A public client (a browser or native app) has no secret and must use PKCE.
+    public var isPublic: Bool
+    /// A first-party client: its users are not asked for consent.
+    public var trusted: Bool
 
     public init(
         id: String,
@@ -41,7 +47,10 @@ public struct ClientRow: Sendable, Hashable {
         audiences: String,
         grants: String,
         tokenTTL: Int?,
-        createdAt: Double
+        createdAt: Double,
+        redirectURIs: String = "",
+        isPublic: Bool = false,
+        trusted: Bool = false
     ) {
         self.id = id
         self.secretHash = secretHash
@@ -52,5 +61,8 @@ public struct ClientRow: Sendable, Hashable {
         self.grants = grants
         self.tokenTTL = tokenTTL
         self.createdAt = createdAt
+        self.redirectURIs = redirectURIs
+        self.isPublic = isPublic
+        self.trusted = trusted
     }
 }

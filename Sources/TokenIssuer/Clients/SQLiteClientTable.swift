@@ -18,7 +18,10 @@ public struct SQLiteClientTable: ClientTable {
             audiences TEXT NOT NULL,
             grants TEXT NOT NULL,
             token_ttl INTEGER,
-            created_at REAL NOT NULL
+            created_at REAL NOT NULL,
+            redirect_uris TEXT NOT NULL DEFAULT '',
+            public INTEGER NOT NULL DEFAULT 0,
+            trusted INTEGER NOT NULL DEFAULT 0
         )
         """
     ]
@@ -29,16 +32,18 @@ public struct SQLiteClientTable: ClientTable {
     public var location: String { file.path }
 
     static let columns =
-        "client_id, secret_hash, previous_secret_hash, previous_secret_expires_at, scopes, audiences, grants, token_ttl, created_at"
+        "client_id, secret_hash, previous_secret_hash, previous_secret_expires_at, scopes, audiences, grants, token_ttl, created_at, "
+        + "redirect_uris, public, trusted"
 
     public func insert(_ row: ClientRow) async throws -> Bool {
         let rows = try await query(
             "add client",
-            "INSERT INTO clients (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO NOTHING RETURNING client_id",
+            "INSERT INTO clients (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client_id) DO NOTHING RETURNING client_id",
             [
                 .text(row.id), .text(row.secretHash), row.previousSecretHash.map(SQLiteData.text) ?? .null,
                 row.previousSecretExpiresAt.map(SQLiteData.float) ?? .null, .text(row.scopes), .text(row.audiences), .text(row.grants),
-                row.tokenTTL.map(SQLiteData.integer) ?? .null, .float(row.createdAt),
+                row.tokenTTL.map(SQLiteData.integer) ?? .null, .float(row.createdAt), .text(row.redirectURIs),
+                .integer(row.isPublic ? 1 : 0), .integer(row.trusted ? 1 : 0),
             ]
         )
         return !rows.isEmpty
@@ -104,7 +109,10 @@ public struct SQLiteClientTable: ClientTable {
             audiences: audiences,
             grants: grants,
             tokenTTL: row.column("token_ttl")?.integer,
-            createdAt: createdAt
+            createdAt: createdAt,
+            redirectURIs: row.column("redirect_uris")?.string ?? "",
+            isPublic: row.column("public")?.integer == 1,
+            trusted: row.column("trusted")?.integer == 1
         )
     }
 }

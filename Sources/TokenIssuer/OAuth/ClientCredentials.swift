@@ -13,6 +13,8 @@ struct ClientCredentials: Sendable, Hashable {
     enum Method: String, Sendable {
         case basic = "client_secret_basic"
         case post = "client_secret_post"
+        /// A public client: `client_id` alone (RFC 6749 §2.3, OAuth 2.1 §2.4).
+        case none = "none"
     }
 
     let id: String
@@ -55,6 +57,9 @@ struct ClientCredentials: Sendable, Hashable {
         }
         if form.contains("client_secret") {
             throw OAuthError(.invalidRequest, "client_secret without client_id; send both, or use HTTP Basic")
+        }
+        if let id = form["client_id"] {
+            return ClientCredentials(id: id, secrets: [], method: .none)
         }
         throw OAuthError(
             .invalidClient,

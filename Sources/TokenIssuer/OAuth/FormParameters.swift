@@ -80,6 +80,26 @@ public struct FormParameters: Sendable, Hashable {
         }
     }
 
+    /// `application/x-www-form-urlencoded` encoding of one name or value (unreserved characters kept, space as `+`).
+    public static func encode(_ text: String) -> String {
+        var output = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: " "):
+                output += "+"
+            default:
+                let hex = Array("0123456789ABCDEF".unicodeScalars)
+                output += "%"
+                output.unicodeScalars.append(hex[Int(byte >> 4)])
+                output.unicodeScalars.append(hex[Int(byte & 0xF)])
+            }
+        }
+        return output
+    }
+
     /// A caller-supplied name for a message: control characters escaped, cut after 40 characters.
     static func quoted(_ text: String) -> String {
         let cut = text.count > 40 ? String(text.prefix(40)) + "…" : text

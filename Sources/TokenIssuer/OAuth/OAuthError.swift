@@ -13,6 +13,10 @@ public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
         case unsupportedGrantType = "unsupported_grant_type"
         case invalidScope = "invalid_scope"
         case invalidTarget = "invalid_target"
+        case unsupportedResponseType = "unsupported_response_type"
+        case accessDenied = "access_denied"
+        case loginRequired = "login_required"
+        case unsupportedTokenType = "unsupported_token_type"
         case temporarilyUnavailable = "temporarily_unavailable"
         case serverError = "server_error"
     }
@@ -25,6 +29,8 @@ public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
     public var basicChallenge: Bool
     /// `Retry-After` in seconds.
     public var retryAfter: Int?
+    /// `WWW-Authenticate` for a protected resource (RFC 6750 §3), e.g. `/userinfo`.
+    public var bearerChallenge: String?
 
     public init(_ code: Code, _ message: String, status: HTTPResponse.Status? = nil, basicChallenge: Bool = false, retryAfter: Int? = nil) {
         self.code = code
@@ -50,6 +56,7 @@ public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
         var headers: HTTPFields = [.cacheControl: "no-store"]
         if basicChallenge, status == .unauthorized { headers[.wwwAuthenticate] = #"Basic realm="jot", charset="UTF-8""# }
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let bearerChallenge { headers[.wwwAuthenticate] = bearerChallenge }
         return JSONResponse.make(status, ["error": .string(code.rawValue), "error_description": .string(message)], headers: headers)
     }
 }

@@ -22,6 +22,8 @@ struct OAuthController: Sendable {
     let minter: TokenMinter
     let keys: KeyRingHolder
     let clients: ClientRegistry
+    let users: any UserStore
+    let grants: GrantStore
     let throttle: LoginThrottle
     let metrics: IssuerMetrics
     let now: @Sendable () -> Date
@@ -33,6 +35,12 @@ struct OAuthController: Sendable {
     func addRoutes(to router: Router<BasicRequestContext>) {
         router.post("/oauth/token") { request, context in
             await answer("token", context: context) { () async throws(OAuthError) in try await token(request, context: context) }
+        }
+        router.post("/oauth/revoke") { request, context in
+            await answer("revoke", context: context) { () async throws(OAuthError) in try await revoke(request, context: context) }
+        }
+        router.get("/userinfo") { request, context in
+            await answer("userinfo", context: context) { () async throws(OAuthError) in try userinfo(request) }
         }
         router.post("/oauth/introspect") { request, context in
             await answer("introspect", context: context) { () async throws(OAuthError) in
@@ -69,16 +77,166 @@ struct OAuthController: Sendable {
                 "client '\(client.id)' may not use grant_type \(grant); register it with `jot clients add \(client.id) --grant \(grant)`"
             )
         }
+        switch grant {
+        case .clientCredentials:
+            return try await clientCredentials(form, client: client, context: context)
+        case .authorizationCode:
+            return try await authorizationCode(form, client: client, context: context)
+        case .refreshToken:
+            return try await refresh(form, client: client, context: context)
+        }
+    }
+
+    /// RFC 6749 §4.4: a token for the client itself.
+    func clientCredentials(_ form: FormParameters, client: ClientRecord, context: BasicRequestContext) async throws(OAuthError) -> Response {
         let scopes = try Self.scopes(requested: form["scope"], allowed: client.scopes, client: client.id)
         let audiences = try audiences(resources: form.all("resource"), client: client)
-        let lifetime = min(client.tokenTTL ?? configuration.tokenTTL, configuration.tokenTTL)
+        let grant = TokenMinter.Grant(subject: client.id, clientID: client.id, scopes: scopes, audiences: audiences, lifetime: lifetime(client))
+        return try issue(grant, client: client, kind: .clientCredentials, context: context)
+    }
+
+    /// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6): the code is single use, bound to the client, the redirect URI and
+    /// the challenge; a second use revokes what the first issued.
+    func authorizationCode(_ form: FormParameters, client: ClientRecord, context: BasicRequestContext) async throws(OAuthError) -> Response {
+        guard let code = form["code"] else { throw OAuthError(.invalidRequest, "code is required") }
+        guard let verifier = form["code_verifier"] else {
+            throw OAuthError(.invalidRequest, "code_verifier is required (PKCE, RFC 7636)")
+        }
+        let redemption: GrantStore.Redemption
+        do {
+            redemption = try await grants.redeemCode(code)
+        } catch {
+            throw Self.storeUnavailable
+        }
+        let (authorization, family) = try await valid(redemption, client: client, what: "authorization code")
+        if let redirectURI = form["redirect_uri"], redirectURI != authorization.redirectURI {
+            try? await grants.table.revoke(family: family, now: now().timeIntervalSince1970)
+            throw OAuthError(.invalidGrant, "redirect_uri differs from the one the code was issued for")
+        }
+        guard let challenge = authorization.codeChallenge, PKCE.verifies(verifier, challenge: challenge) else {
+            try? await grants.table.revoke(family: family, now: now().timeIntervalSince1970)
+            throw OAuthError(.invalidGrant, "code_verifier does not match the code_challenge (PKCE)")
+        }
+        return try await userTokens(authorization, family: family, client: client, kind: .authorizationCode, context: context)
+    }
+
+    /// OAuth 2.1 §4.3: the refresh token is rotated; presenting a rotated one again revokes its family.
+    func refresh(_ form: FormParameters, client: ClientRecord, context: BasicRequestContext) async throws(OAuthError) -> Response {
+        guard let token = form["refresh_token"] else { throw OAuthError(.invalidRequest, "refresh_token is required") }
+        let redemption: GrantStore.Redemption
+        do {
+            redemption = try await grants.redeemRefreshToken(token)
+        } catch {
+            throw Self.storeUnavailable
+        }
+        var (authorization, family) = try await valid(redemption, client: client, what: "refresh token")
+        if let requested = form["scope"] {
+            let narrowed = try Self.scopes(requested: requested, allowed: authorization.scopes, client: client.id)
+            authorization.scopes = narrowed
+        }
+        return try await userTokens(authorization, family: family, client: client, kind: .refreshToken, context: context)
+    }
+
+    /// The authorization of a redeemed code or refresh token, if it belongs to `client`.
+    private func valid(
+        _ redemption: GrantStore.Redemption,
+        client: ClientRecord,
+        what: String
+    ) async throws(OAuthError) -> (
+        GrantStore.Authorization, String
+    ) {
+        switch redemption {
+        case .invalid:
+            throw OAuthError(.invalidGrant, "the \(what) is invalid, expired or revoked")
+        case .replayed:
+            context(log: "\(what) replayed; its family is revoked", client: client.id)
+            throw OAuthError(.invalidGrant, "the \(what) was already used; everything issued with it has been revoked")
+        case .valid(let authorization, let family):
+            guard authorization.clientID == client.id else {
+                try? await grants.table.revoke(family: family, now: now().timeIntervalSince1970)
+                throw OAuthError(.invalidGrant, "the \(what) was issued to another client")
+            }
+            return (authorization, family)
+        }
+    }
+
+    private func context(log message: String, client: String) {
+        Logger(label: "jot.oauth").warning("\(message)", metadata: ["jot.client": .string(client)])
+    }
+
+    /// Access token (+ refresh token when the client may refresh, + ID token when `openid` was granted) for a user.
+    private func userTokens(
+        _ authorization: GrantStore.Authorization,
+        family: String,
+        client: ClientRecord,
+        kind: GrantType,
+        context: BasicRequestContext
+    ) async throws(OAuthError) -> Response {
+        let user: UserRecord?
+        do {
+            user = try await users.user(named: authorization.username)
+        } catch {
+            throw Self.storeUnavailable
+        }
+        guard let user else {
+            try? await grants.table.revoke(family: family, now: now().timeIntervalSince1970)
+            throw OAuthError(.invalidGrant, "the user of this grant no longer exists")
+        }
+        var authorization = authorization
+        authorization.scopes = AuthorizeController.granted(authorization.scopes, user: user)
+        let grant = TokenMinter.Grant(
+            subject: user.username,
+            clientID: client.id,
+            scopes: authorization.scopes,
+            audiences: authorization.audiences,
+            lifetime: lifetime(client),
+            username: user.username
+        )
+        var extra: JSONObject = [:]
+        if client.grants.contains(.refreshToken) {
+            do {
+                extra["refresh_token"] = .string(try await grants.issueRefreshToken(authorization, family: family))
+            } catch {
+                throw Self.storeUnavailable
+            }
+        }
+        return try issue(grant, client: client, kind: kind, context: context, extra: extra) { accessToken throws(OAuthError) in
+            guard authorization.scopes.contains("openid") else { return nil }
+            do {
+                return try minter.mintIDToken(
+                    subject: user.username,
+                    clientID: client.id,
+                    authTime: authorization.authTime,
+                    nonce: authorization.nonce,
+                    accessToken: accessToken,
+                    ring: keys.current,
+                    now: now()
+                )
+            } catch {
+                context.logger.error("cannot issue ID tokens", metadata: ["error": .string("\(error)")])
+                throw OAuthError(.serverError, "the issuer cannot sign ID tokens: \(error)")
+            }
+        }
+    }
+
+    private static let storeUnavailable = OAuthError(.temporarilyUnavailable, "the grant store is unavailable; try again shortly", retryAfter: 1)
+
+    private func lifetime(_ client: ClientRecord) -> Int {
+        min(client.tokenTTL ?? configuration.tokenTTL, configuration.tokenTTL)
+    }
+
+    /// Signs the access token and answers RFC 6749 §5.1.
+    private func issue(
+        _ grant: TokenMinter.Grant,
+        client: ClientRecord,
+        kind: GrantType,
+        context: BasicRequestContext,
+        extra: JSONObject = [:],
+        idToken: (String) throws(OAuthError) -> String? = { _ in nil }
+    ) throws(OAuthError) -> Response {
         let issued: TokenMinter.Issued
         do {
-            issued = try minter.mint(
-                TokenMinter.Grant(subject: client.id, clientID: client.id, scopes: scopes, audiences: audiences, lifetime: lifetime),
-                ring: keys.current,
-                now: now()
-            )
+            issued = try minter.mint(grant, ring: keys.current, now: now())
         } catch {
             context.logger.error("cannot issue tokens", metadata: ["error": .string(error.description)])
             throw OAuthError(.temporarilyUnavailable, "the issuer cannot sign tokens right now; try again shortly", retryAfter: 5)
@@ -87,20 +245,19 @@ struct OAuthController: Sendable {
         context.logger.info(
             "token issued",
             metadata: [
-                "jot.client": .string(client.id), "jot.grant": .string(grant.rawValue), "jwt.kid": .string(issued.keyID ?? "-"),
-                "jwt.alg": .string(issued.algorithm.rawValue),
+                "jot.client": .string(client.id), "jot.grant": .string(kind.rawValue), "jwt.sub": .string(grant.subject),
+                "jwt.kid": .string(issued.keyID ?? "-"), "jwt.alg": .string(issued.algorithm.rawValue),
             ]
         )
-        return JSONResponse.make(
-            .ok,
-            [
-                "access_token": .string(issued.token),
-                "token_type": "Bearer",
-                "expires_in": .number(JSONNumber(issued.expiresIn)),
-                "scope": .string(scopes.joined(separator: " ")),
-            ],
-            headers: [.cacheControl: "no-store"]
-        )
+        var body: JSONObject = [
+            "access_token": .string(issued.token),
+            "token_type": "Bearer",
+            "expires_in": .number(JSONNumber(issued.expiresIn)),
+            "scope": .string(grant.scopes.joined(separator: " ")),
+        ]
+        for member in extra { body[member.name] = member.value }
+        if let idToken = try idToken(issued.token) { body["id_token"] = .string(idToken) }
+        return JSONResponse.make(.ok, body, headers: [.cacheControl: "no-store"])
     }
 
     static var supportedGrants: String { GrantType.allCases.map(\.rawValue).joined(separator: ", ") }
@@ -150,7 +307,7 @@ struct OAuthController: Sendable {
 
     func introspect(_ request: Request, context: BasicRequestContext) async throws(OAuthError) -> Response {
         let form = try await Self.readForm(request, repeatable: [])
-        _ = try await authenticate(request, form: form)
+        _ = try await authenticate(request, form: form, allowPublic: false)
         guard let token = form["token"] else { throw OAuthError(.invalidRequest, "token is required (RFC 7662 §2.1)") }
         var body: JSONObject = ["active": false]
         if let claims = activeClaims(token) {
@@ -174,11 +331,81 @@ struct OAuthController: Sendable {
         return verified.claims.object
     }
 
+    // MARK: Revocation
+
+    /// RFC 7009: a refresh token (and its family) is revoked; an unknown or foreign token is answered 200 all the same.
+    /// Access tokens are self-contained JWTs and cannot be revoked: `unsupported_token_type` says so.
+    func revoke(_ request: Request, context: BasicRequestContext) async throws(OAuthError) -> Response {
+        let form = try await Self.readForm(request, repeatable: [])
+        let client = try await authenticate(request, form: form, allowPublic: true)
+        guard let token = form["token"] else { throw OAuthError(.invalidRequest, "token is required (RFC 7009 §2.1)") }
+        if activeClaims(token) != nil {
+            throw OAuthError(
+                .unsupportedTokenType,
+                "access tokens are self-contained JWTs and stay valid until they expire; keep their lifetime short "
+                    + "(--token-ttl), revoke the refresh token, or remove the signing key with `jot keys revoke`"
+            )
+        }
+        do {
+            if try await grants.revokeRefreshToken(token, clientID: client.id) {
+                context.logger.info("refresh token revoked", metadata: ["jot.client": .string(client.id)])
+            }
+        } catch {
+            throw Self.storeUnavailable
+        }
+        return Response(status: .ok, headers: [.cacheControl: "no-store"])
+    }
+
+    // MARK: UserInfo
+
+    /// OpenID Connect Core §5.3: the signed-in user's claims, for an access token with the `openid` scope.
+    func userinfo(_ request: Request) throws(OAuthError) -> Response {
+        func refused(_ error: String, _ description: String, status: HTTPResponse.Status) -> OAuthError {
+            var refusal = OAuthError(.invalidRequest, description, status: status)
+            refusal.bearerChallenge = "Bearer realm=\"jot\", error=\"\(error)\", error_description=\"\(description)\""
+            return refusal
+        }
+        guard let header = request.headers[.authorization], header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            var refusal = OAuthError(.invalidRequest, "an access token is required (Authorization: Bearer …)", status: .unauthorized)
+            refusal.bearerChallenge = "Bearer realm=\"jot\""
+            throw refusal
+        }
+        guard let claims = activeClaims(String(header.dropFirst(7))) else {
+            throw refused("invalid_token", "the access token is invalid or expired", status: .unauthorized)
+        }
+        let scopes = claims["scope"]?.stringValue?.split(separator: " ").map(String.init) ?? []
+        guard scopes.contains("openid"), let subject = claims["sub"]?.stringValue, claims["username"] != nil else {
+            throw refused("insufficient_scope", "the access token was not issued with the openid scope", status: .forbidden)
+        }
+        return JSONResponse.make(
+            .ok,
+            ["sub": .string(subject), "preferred_username": claims["username"] ?? .string(subject)],
+            headers: [.cacheControl: "no-store"]
+        )
+    }
+
     // MARK: Shared
 
-    /// Authenticates the client, throttling failures like failed logins.
-    func authenticate(_ request: Request, form: FormParameters) async throws(OAuthError) -> ClientRecord {
+    /// Authenticates the client, throttling failures like failed logins. A public client identifies itself with
+    /// `client_id` alone, where `allowPublic` (the token and revocation endpoints; PKCE protects its codes).
+    func authenticate(_ request: Request, form: FormParameters, allowPublic: Bool = true) async throws(OAuthError) -> ClientRecord {
         let credentials = try ClientCredentials.read(headers: request.headers, form: form)
+        if credentials.method == .none {
+            let client: ClientRecord?
+            do {
+                client = try await clients.client(id: credentials.id)
+            } catch {
+                throw Self.storeUnavailable
+            }
+            guard let client, client.isPublic, allowPublic else {
+                throw OAuthError(
+                    .invalidClient,
+                    "client authentication required: this client must send its secret (HTTP Basic or client_secret)",
+                    basicChallenge: true
+                )
+            }
+            return client
+        }
         let basic = credentials.method == .basic
         let ticket: LoginThrottle.Ticket
         switch throttle.admit(username: "client " + credentials.id, address: ClientAddress.current, now: now()) {

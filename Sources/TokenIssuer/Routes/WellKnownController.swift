@@ -65,20 +65,34 @@ struct WellKnownController: Sendable {
         return false
     }
 
-    /// RFC 8414 authorization-server metadata, also served as the OIDC discovery document: only what exists (no
-    /// authorization endpoint or ID-token fields yet, and never the HS256 secret's algorithm).
+    /// RFC 8414 authorization-server metadata, also served as the OIDC discovery document: only what exists, and never
+    /// the HS256 secret's algorithm (ID tokens are signed with asymmetric keys only).
     func discovery() async -> Response {
         var document: JSONObject = [
             "issuer": .string(configuration.issuer),
             "jwks_uri": .string(configuration.jwksURI),
+            "authorization_endpoint": .string(configuration.issuer + "/oauth/authorize"),
             "token_endpoint": .string(configuration.tokenEndpoint),
             "introspection_endpoint": .string(configuration.introspectionEndpoint),
+            "revocation_endpoint": .string(configuration.issuer + "/oauth/revoke"),
+            "userinfo_endpoint": .string(configuration.issuer + "/userinfo"),
             "grant_types_supported": .array(GrantType.allCases.map { .string($0.rawValue) }),
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "response_types_supported": ["code"],
+            "response_modes_supported": ["query"],
+            "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+            "authorization_response_iss_parameter_supported": true,
+            "subject_types_supported": ["public"],
+            "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "preferred_username"],
         ]
+        let idTokenAlgorithms = TokenMinter.idTokenAlgorithms(keys.current)
+        if !idTokenAlgorithms.isEmpty {
+            document["id_token_signing_alg_values_supported"] = .array(idTokenAlgorithms.map { .string($0.rawValue) })
+        }
         if let scopes = await scopesSupported.value() {
-            document["scopes_supported"] = .array(scopes.map(JSONValue.string))
+            document["scopes_supported"] = .array((["openid"] + scopes.filter { $0 != "openid" }).map(JSONValue.string))
         }
         return JSONResponse.make(.ok, document, headers: [.cacheControl: "public, max-age=\(configuration.jwksMaxAge)"])
     }

@@ -9,10 +9,12 @@ public enum DemoUsers {
         public let scopes: [String]
     }
 
-    /// `Cthon98` / `hunter2` with scope `pangolins`, and `AzureDiamond` / `*********` with no scopes.
+    /// `Cthon98` / `hunter2` with scope `pangolins`, `AzureDiamond` / `*********` with no scopes, and `Sam` /
+    /// `photos-of-Sam-1` with scope `photos:read` (the photo-album story of the documented flow).
     public static let accounts: [Account] = [
         Account(username: "Cthon98", password: "hunter2", scopes: ["pangolins"]),
         Account(username: "AzureDiamond", password: "*********", scopes: []),
+        Account(username: "Sam", password: "photos-of-Sam-1", scopes: ["photos:read"]),
     ]
 
     /// Adds the demo users that do not exist yet; existing users (demo or not) are left untouched.
