@@ -170,6 +170,21 @@ let package = Package(
             swiftSettings: settings
         ),
         .executableTarget(
+            name: "photo-album",
+            dependencies: [
+                "ExampleSupport", "JOSE",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Examples/photo-album",
+            swiftSettings: settings
+        ),
+        .executableTarget(
             name: "pangolin-service",
             dependencies: [
                 "ExampleSupport", "HummingbirdJWT", "JOSE",

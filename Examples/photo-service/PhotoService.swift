@@ -55,6 +55,8 @@ struct PhotoService: AsyncParsableCommand {
         Photo(id: 2, owner: "Ansel", title: "Clearing Winter Storm"),
         Photo(id: 3, owner: "Cthon98", title: "Pengu at dawn"),
         Photo(id: 4, owner: "Dorothea", title: "Migrant Mother"),
+        Photo(id: 5, owner: "Sam", title: "Pangolin at the waterhole"),
+        Photo(id: 6, owner: "Sam", title: "Sunrise over the dunes"),
     ]
 
     static func photos(of owner: String) -> JSONObject {

@@ -18,7 +18,7 @@ fi
 
 want="$(sha256sum "$req" | cut -d' ' -f1)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] \
-  && "$venv/bin/python" -c 'import jwt, jwcrypto, cryptography, authlib, requests, schemathesis' 2>/dev/null; then
+  && "$venv/bin/python" -c 'import jwt, jwcrypto, cryptography, authlib, requests, schemathesis, selenium' 2>/dev/null; then
   exit 0
 fi
 
