@@ -86,11 +86,15 @@ struct IssuerRoutesTests {
                     token,
                     policy: ValidationPolicy(
                         issuers: ["http://127.0.0.1:8080"],
-                        audiences: ["photo-service"],
+                        audiences: ["pangolin-service"],
                         expectedType: "at+jwt"
                     ),
                     now: Self.now
                 )
+                // One audience per token by default: the first configured one, so photo-service does not accept it.
+                #expect(throws: (any Error).self) {
+                    try jwks.verify(token, policy: ValidationPolicy(audiences: ["photo-service"]), now: Self.now)
+                }
                 #expect(verified.header.type == "at+jwt")
                 #expect(verified.header.keyID == fixture.current.keyID)
                 #expect(verified.claims.subject == "Cthon98")
@@ -98,7 +102,7 @@ struct IssuerRoutesTests {
                 #expect(verified.claims["username"] == "Cthon98")
                 #expect(verified.claims["client_id"] == "jot")
                 #expect(verified.claims.jwtID == "jti-1")
-                #expect(verified.claims.audience == ["pangolin-service", "photo-service"])
+                #expect(verified.claims.audience == ["pangolin-service"])
                 #expect(verified.claims.expiresAt == Self.now.timeIntervalSince1970 + 300)
                 #expect(!String(decoding: JSONWriter.bytes(verified.claims.object), as: UTF8.self).contains("hunter2"))
             }
@@ -130,6 +134,61 @@ struct IssuerRoutesTests {
                 #expect(error.contains("audience 'evil' is not served"))
             }
         }
+    }
+
+    static func login(_ client: some TestClientProtocol, audience: String) async throws -> TestResponse {
+        try await client.execute(
+            uri: "/sessions",
+            method: .post,
+            body: ByteBuffer(string: #"{"username":"Cthon98","password":"hunter2","audience":\#(audience)}"#)
+        ) { $0 }
+    }
+
+    @Test("a login without audience gets only the first configured audience; an array of served ones gets those")
+    func loginAudiences() async throws {
+        let fixture = try await Self.fixture(configuration: IssuerConfiguration(audiences: ["a-service", "b-service", "c-service"]))
+        try await Application(router: fixture.router).test(.router) { client in
+            func audiences(_ response: TestResponse) throws -> [String]? {
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                let token = try #require(try Self.object(response.body)["token"]?.stringValue)
+                return try JWTClaims(try CompactJWS(token).payloadObject()).audience
+            }
+            let plain = try await client.execute(
+                uri: "/sessions",
+                method: .post,
+                body: ByteBuffer(string: #"{"username":"Cthon98","password":"hunter2"}"#)
+            ) { $0 }
+            #expect(try audiences(plain) == ["a-service"])
+            #expect(try audiences(try await Self.login(client, audience: #""b-service""#)) == ["b-service"])
+            #expect(try audiences(try await Self.login(client, audience: #"["c-service"]"#)) == ["c-service"])
+            #expect(try audiences(try await Self.login(client, audience: #"["c-service","a-service"]"#)) == ["c-service", "a-service"])
+            #expect(try audiences(try await Self.login(client, audience: #"["b-service","b-service"]"#)) == ["b-service"])
+            #expect(
+                try audiences(try await Self.login(client, audience: #"["a-service","b-service","c-service"]"#))
+                    == ["a-service", "b-service", "c-service"]
+            )
+        }
+    }
+
+    @Test(
+        "a login asking for an unserved audience, or with audience of the wrong type, gets 400",
+        arguments: [
+            #""evil""#, #"["a-service","evil"]"#, #"["evil"]"#, #""""#, "5", "true", "null", "{}", #"{"a":"a-service"}"#, "[]", "[5]",
+            #"["a-service",5]"#, #"[["a-service"]]"#, #"[null]"#,
+            "[" + (0..<17).map { _ in #""a-service""# }.joined(separator: ",") + "]",
+        ]
+    )
+    func loginAudienceRefused(audience: String) async throws {
+        let fixture = try await Self.fixture(configuration: IssuerConfiguration(audiences: ["a-service", "b-service"]))
+        try await Application(router: fixture.router).test(.router) { client in
+            let response = try await Self.login(client, audience: audience)
+            #expect(response.status == .badRequest, "\(String(buffer: response.body))")
+            #expect(response.headers[.accessControlAllowOrigin] == "*")
+            let error = try Self.object(response.body)["error"]?.stringValue ?? ""
+            #expect(error.contains("audience"), "\(error)")
+            #expect(!String(buffer: response.body).contains("token\""))
+        }
+        #expect(!String(decoding: fixture.metrics.render(), as: UTF8.self).contains("jot_tokens_issued_total{"))
     }
 
     @Test("wrong password and unknown user get the same 401 answer")
@@ -232,7 +291,7 @@ struct IssuerRoutesTests {
         }
     }
 
-    @Test("discovery names the issuer, JWKS and token endpoint")
+    @Test("discovery names the issuer, JWKS and the OAuth token and introspection endpoints")
     func discovery() async throws {
         let fixture = try await Self.fixture()
         try await Application(router: fixture.router).test(.router) { client in
@@ -241,7 +300,8 @@ struct IssuerRoutesTests {
                 let document = try Self.object(response.body)
                 #expect(document["issuer"] == "http://127.0.0.1:8080")
                 #expect(document["jwks_uri"] == "http://127.0.0.1:8080/.well-known/jwks.json")
-                #expect(document["token_endpoint"] == "http://127.0.0.1:8080/sessions")
+                #expect(document["token_endpoint"] == "http://127.0.0.1:8080/oauth/token")
+                #expect(document["introspection_endpoint"] == "http://127.0.0.1:8080/oauth/introspect")
                 #expect(document["id_token_signing_alg_values_supported"] == ["ES256"])
             }
         }

@@ -343,12 +343,13 @@ struct UserStoreTests {
     func demoUsers(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
             let first = try await DemoUsers.add(to: store)
-            #expect(first.map(\.username) == ["Cthon98", "AzureDiamond"])
+            #expect(first.map(\.username) == ["Cthon98", "AzureDiamond", "Sam"])
             let second = try await DemoUsers.add(to: store)
             #expect(second.isEmpty)
-            #expect(try await store.list().map(\.username) == ["AzureDiamond", "Cthon98"])
+            #expect(try await store.list().map(\.username) == ["AzureDiamond", "Cthon98", "Sam"])
             #expect(try await store.authenticate(username: "Cthon98", password: "hunter2")?.scopes == ["pangolins"])
             #expect(try await store.authenticate(username: "AzureDiamond", password: "*********")?.scopes == [])
+            #expect(try await store.authenticate(username: "Sam", password: "photos-of-Sam-1")?.scopes == ["photos:read"])
             #expect(try await store.authenticate(username: "AzureDiamond", password: "hunter2") == nil)
         }
     }
@@ -358,7 +359,7 @@ struct UserStoreTests {
         try await Self.withStore(backend) { store in
             try await store.add(username: "Cthon98", password: "not hunter2", scopes: ["admin"])
             let added = try await DemoUsers.add(to: store)
-            #expect(added.map(\.username) == ["AzureDiamond"])
+            #expect(added.map(\.username) == ["AzureDiamond", "Sam"])
             #expect(try await store.authenticate(username: "Cthon98", password: "hunter2") == nil)
             #expect(try await store.authenticate(username: "Cthon98", password: "not hunter2")?.scopes == ["admin"])
         }
@@ -399,12 +400,12 @@ struct UserStoreTests {
                 #expect(try await store.authenticate(username: "bob", password: "pw-b")?.scopes == ["write"])
                 #expect(try await store.authenticate(username: "Cthon98", password: "hunter2")?.scopes == ["pangolins"])
                 #expect(try await DemoUsers.add(to: store).isEmpty)
-                #expect(try await store.list().count == 4)
+                #expect(try await store.list().count == 5)
                 try await store.remove(username: "alice")
             }
             try await SQLiteUserStore.withStore(path: path, bcryptCost: Self.cost) { store in
                 let usernames = try await store.list().map(\.username)
-                #expect(usernames == ["AzureDiamond", "Cthon98", "bob"])
+                #expect(usernames == ["AzureDiamond", "Cthon98", "Sam", "bob"])
             }
         }
     }
