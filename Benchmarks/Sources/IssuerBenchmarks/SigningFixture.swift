@@ -69,7 +69,7 @@ struct SigningFixture: Sendable {
         let jws: CompactJWS
         let claims: JWTClaims
         do {
-            minted = try fixedMinter.mint(username: username, scopes: scopes, audience: nil, ring: ring, now: now)
+            minted = try fixedMinter.mint(username: username, scopes: scopes, audiences: ["jot"], ring: ring, now: now)
             jws = try CompactJWS(minted.token)
             claims = try JWTClaims(jws.payloadObject())
         } catch {
@@ -95,20 +95,20 @@ struct SigningFixture: Sendable {
             },
             SigningCase(algorithm: algorithm, kind: .minterFixedJTI) { iterations in
                 try countSuccesses(iterations) {
-                    blackHole(try fixedMinter.mint(username: username, scopes: scopes, audience: nil, ring: ring, now: now))
+                    blackHole(try fixedMinter.mint(username: username, scopes: scopes, audiences: ["jot"], ring: ring, now: now))
                     return true
                 }
             },
             SigningCase(algorithm: algorithm, kind: .minter) { iterations in
                 try countSuccesses(iterations) {
                     // As the route does it: the clock is read and a random jti drawn for every token.
-                    blackHole(try minter.mint(username: username, scopes: scopes, audience: nil, ring: ring, now: Date()))
+                    blackHole(try minter.mint(username: username, scopes: scopes, audiences: ["jot"], ring: ring, now: Date()))
                     return true
                 }
             },
             SigningCase(algorithm: algorithm, kind: .minterUnbatchedJTI) { iterations in
                 try countSuccesses(iterations) {
-                    blackHole(try unbatchedMinter.mint(username: username, scopes: scopes, audience: nil, ring: ring, now: Date()))
+                    blackHole(try unbatchedMinter.mint(username: username, scopes: scopes, audiences: ["jot"], ring: ring, now: Date()))
                     return true
                 }
             },
@@ -184,8 +184,8 @@ struct SigningFixture: Sendable {
         guard !verifier.isValidSignature(tampered, for: input) else { throw fail(.raw, "a tampered signature verifies") }
 
         do {
-            let first = try minter.mint(username: username, scopes: scopes, audience: nil, ring: ring, now: Date())
-            let second = try minter.mint(username: username, scopes: scopes, audience: nil, ring: ring, now: Date())
+            let first = try minter.mint(username: username, scopes: scopes, audiences: ["jot"], ring: ring, now: Date())
+            let second = try minter.mint(username: username, scopes: scopes, audiences: ["jot"], ring: ring, now: Date())
             let verified = try ring.verificationKeys.verify(first.token, policy: policy, now: Date())
             guard verified.claims.subject == username, verified.claims["scope"] == .string("pangolins") else {
                 throw fail(.minter, "wrong sub or scope: \(verified.claims.object)")

@@ -194,6 +194,7 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let metrics = IssuerMetrics()
         var services = services
+        services.append(GrantPurge(grants: stores.grants, logger: logger))
         if let rotateEvery {
             services.append(
                 AutomaticRotation(store: keyStore, every: rotateEvery, metrics: metrics, logger: logger, onChange: { reload.fire("rotation") })
