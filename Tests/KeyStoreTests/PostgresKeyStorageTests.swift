@@ -26,7 +26,7 @@ struct PostgresKeyStorageTests {
     @Test("a database nobody migrated is reported as such, naming `jot db migrate`")
     func unmigratedDatabase() async throws {
         try await withStore(.postgres) { fixture in
-            try await fixture.execute("DROP TABLE IF EXISTS jot_keys, jot_key_set, jot_users, jot_schema_migrations CASCADE")
+            try await fixture.execute("DROP TABLE IF EXISTS jot_keys, jot_key_set, jot_users, jot_clients, jot_grants, jot_schema_migrations CASCADE")
             let error = await keyStoreError { () async throws(KeyStoreError) in _ = try await fixture.store().isInitialized() }
             guard case .database(_, _, let detail)? = error else {
                 Issue.record("expected a database error, got \(String(describing: error))")

@@ -168,7 +168,7 @@ enum PostgresTestDatabase {
     }()
 
     /// Every table the migrations create, and the migrations' own.
-    static let tables = "jot_keys, jot_key_set, jot_users, jot_schema_migrations"
+    static let tables = "jot_keys, jot_key_set, jot_users, jot_clients, jot_grants, jot_schema_migrations"
 
     /// `JOT_TEST_DATABASE_URL`, or `nil` after printing why the case is skipped (recording an issue under `CI=true`).
     static func url() throws -> DatabaseURL? {
