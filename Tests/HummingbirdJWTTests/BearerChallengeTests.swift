@@ -24,10 +24,10 @@ struct BearerChallengeTests {
         #expect(error.status == .unauthorized)
         #expect(error.errorCode == nil)
         #expect(error.challenge == #"Bearer realm="r""#)
-        let scope = JWTAuthenticationError(.insufficientScope(required: ["a", "b"], missing: ["b"]), realm: nil)
+        let scope = JWTAuthenticationError(.insufficientScope(required: ["a", "b"]), realm: nil)
         #expect(scope.status == .forbidden)
         #expect(scope.challenge == #"Bearer error="insufficient_scope", scope="a b""#)
-        #expect(scope.description == "token lacks scope b (required: a b)")
+        #expect(scope.description == "token lacks a required scope (required: a b)")
     }
 
     @Test("Authorization header forms")
