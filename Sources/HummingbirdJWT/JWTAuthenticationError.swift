@@ -29,13 +29,45 @@ public struct JWTAuthenticationError: HTTPResponseError, Sendable, Hashable, Cus
         case keysUnavailable(String)
     }
 
+    /// The stable code of a ``Reason``, without its details: what callers switch on.
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case missingCredentials = "missing_credentials"
+        case unsupportedScheme = "unsupported_scheme"
+        case malformedAuthorization = "malformed_authorization"
+        case invalidToken = "invalid_token"
+        case insufficientScope = "insufficient_scope"
+        case keysUnavailable = "keys_unavailable"
+    }
+
     public let reason: Reason
     /// The `realm` of the challenge, if any.
     public let realm: String?
+    /// The error the verifier threw, for logs (never sent to the client); not part of equality.
+    public let underlying: (any Error)?
 
-    public init(_ reason: Reason, realm: String?) {
+    public init(_ reason: Reason, realm: String?, underlying: (any Error)? = nil) {
         self.reason = reason
         self.realm = realm
+        self.underlying = underlying
+    }
+
+    /// The stable code of ``reason``.
+    public var code: Code {
+        switch reason {
+        case .missingCredentials: .missingCredentials
+        case .unsupportedScheme: .unsupportedScheme
+        case .malformedAuthorization: .malformedAuthorization
+        case .invalidToken: .invalidToken
+        case .insufficientScope: .insufficientScope
+        case .keysUnavailable: .keysUnavailable
+        }
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.reason == rhs.reason && lhs.realm == rhs.realm }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(reason)
+        hasher.combine(realm)
     }
 
     public var status: HTTPResponse.Status {

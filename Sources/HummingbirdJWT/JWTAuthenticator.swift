@@ -99,11 +99,11 @@ public struct JWTAuthenticator<Context: AuthRequestContext<VerifiedToken>>: Auth
     }
 
     private func reject(_ reason: JWTAuthenticationError.Reason, underlying: (any Error)? = nil, logger: Logger) -> JWTAuthenticationError {
-        let error = JWTAuthenticationError(reason, realm: realm)
-        metrics.rejected(reason)
+        let error = JWTAuthenticationError(reason, realm: realm, underlying: underlying)
+        metrics.rejected(error.code)
         var metadata: Logger.Metadata = ["jwt.rejected": .string(error.description)]
         if let underlying { metadata["jwt.error"] = .string(String(describing: underlying)) }
-        if case .keysUnavailable = reason {
+        if error.code == .keysUnavailable {
             logger.warning("JWT not verifiable: keys unavailable", metadata: metadata)
         } else {
             logger.debug("JWT rejected", metadata: metadata)

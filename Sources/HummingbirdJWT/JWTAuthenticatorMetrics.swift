@@ -25,8 +25,8 @@ struct JWTAuthenticatorMetrics: Sendable {
 
     func accepted() { verified.increment() }
 
-    func rejected(_ reason: JWTAuthenticationError.Reason) {
-        switch reason {
+    func rejected(_ code: JWTAuthenticationError.Code) {
+        switch code {
         case .missingCredentials: missingCredentials.increment()
         case .unsupportedScheme: unsupportedScheme.increment()
         case .malformedAuthorization: malformed.increment()
