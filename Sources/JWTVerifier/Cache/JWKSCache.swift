@@ -113,13 +113,13 @@ public actor JWKSCache {
     /// The source's name: for HTTP, the JWKS URL.
     public nonisolated let url: String
     public nonisolated let configuration: Configuration
-    private let source: any JWKSSource
+    let source: any JWKSSource
     /// Where good sets are saved and restored from; `nil` keeps them in memory only.
     public nonisolated let persistence: JWKSPersistence?
-    private var restoreAttempted = false
-    private let logger: Logger
-    private let metrics: JWKSCacheMetrics
-    private var current: Snapshot? {
+    var restoreAttempted = false
+    let logger: Logger
+    let metrics: JWKSCacheMetrics
+    var current: Snapshot? {
         didSet { publishQuietSet() }
     }
     /// The current set while no refresh is due (before `refreshAhead` of its TTL), readable without entering the
@@ -127,8 +127,8 @@ public actor JWKSCache {
     private nonisolated let quietSet = Mutex<(keySet: JWSKeySet, generation: Int, until: Date)?>(nil)
     private var inFlight: Task<FetchOutcome, Never>?
     private var lastAttempt: Date?
-    private var outage: Outage?
-    private var generation = 0
+    var outage: Outage?
+    var generation = 0
     private var fetches = 0
 
     /// A cache over any source.
@@ -442,132 +442,6 @@ public actor JWKSCache {
             )
             self.outage = nil
             metrics.failing(false)
-        }
-    }
-
-    // MARK: Persistence
-
-    /// Saves a good set; a failure is logged and changes nothing else.
-    private func save(_ snapshot: Snapshot) {
-        guard let persistence else { return }
-        let record = JWKSPersistence.Record(
-            url: url,
-            document: String(decoding: snapshot.document, as: UTF8.self),
-            etag: snapshot.etag,
-            maxAge: snapshot.maxAge,
-            fetchedAt: snapshot.fetchedAt.timeIntervalSince1970,
-            ttl: snapshot.freshness.ttl
-        )
-        do {
-            try persistence.save(record)
-        } catch {
-            logger.warning(
-                "Could not save the JWKS",
-                metadata: ["jwks.file": .string(persistence.path(for: url)), "jwks.error": .string("\(error)")]
-            )
-        }
-    }
-
-    /// After a failed fetch with nothing in memory (a start during an outage): the saved set, if it is still within
-    /// its stale window at `now`. Tried once per cache.
-    private func restore(now: Date) {
-        guard let persistence, !restoreAttempted else { return }
-        restoreAttempted = true
-        let file = persistence.path(for: url)
-        let record: JWKSPersistence.Record
-        do {
-            guard let loaded = try persistence.load(url: url) else { return }
-            record = loaded
-        } catch {
-            logger.warning("Saved JWKS unreadable; ignored", metadata: ["jwks.file": .string(file), "jwks.error": .string("\(error)")])
-            return
-        }
-        let fetchedAt = Date(timeIntervalSince1970: record.fetchedAt)
-        // Judged by the same rules as a set fetched now: usable only within its own stale window.
-        let freshness = JWKSFreshness(fetchedAt: fetchedAt, ttl: record.ttl, configuration: configuration)
-        let usableUntil = freshness.usableUntil
-        guard fetchedAt <= now, record.ttl >= 0, record.ttl <= configuration.maximumTTL else {
-            logger.warning("Saved JWKS has an impossible fetch time or freshness; ignored", metadata: ["jwks.file": .string(file)])
-            return
-        }
-        guard freshness.state(at: now) != .unusable else {
-            logger.notice(
-                "Saved JWKS is past its stale window; not used",
-                metadata: ["jwks.file": .string(file), "jwks.usable_until": .string(usableUntil.ISO8601Format())]
-            )
-            return
-        }
-        let parsed: JWKSet
-        do {
-            parsed = try JWKSet(json: Array(record.document.utf8), options: configuration.keySetOptions)
-        } catch {
-            logger.warning("Saved JWKS does not parse; ignored", metadata: ["jwks.file": .string(file), "jwks.error": .string(error.description)])
-            return
-        }
-        guard !parsed.keySet.isEmpty else { return }
-        generation += 1
-        current = Snapshot(
-            keySet: parsed.keySet,
-            document: Array(record.document.utf8),
-            etag: record.etag,
-            maxAge: record.maxAge,
-            freshness: freshness,
-            generation: generation
-        )
-        metrics.keyCount(parsed.keySet.keys.count)
-        logger.notice(
-            "JWKS source unreachable at start; answering from the saved key set until its stale window ends",
-            metadata: [
-                "jwks.file": .string(file),
-                "jwks.fetched_at": .string(fetchedAt.ISO8601Format()),
-                "jwks.usable_until": .string(usableUntil.ISO8601Format()),
-                "jwks.kids": .string(Self.kidList(Set(parsed.keySet.keyIDs))),
-            ]
-        )
-    }
-
-    /// Key IDs for a log line: quoted and escaped (they come from the JWKS host), comma-separated.
-    private static func kidList(_ ids: Set<String>) -> String {
-        ids.sorted().map { UntrustedText.quoted($0) }.joined(separator: ",")
-    }
-
-    private func logChange(from previous: JWSKeySet?, to next: JWSKeySet) {
-        let newIDs = Set(next.keyIDs)
-        guard let previous else {
-            logger.info("JWKS loaded", metadata: ["jwks.kids": .string(Self.kidList(newIDs))])
-            return
-        }
-        let oldIDs = Set(previous.keyIDs)
-        guard oldIDs != newIDs else { return }
-        logger.notice(
-            "JWKS keys rotated",
-            metadata: [
-                "jwks.added": .string(Self.kidList(newIDs.subtracting(oldIDs))),
-                "jwks.removed": .string(Self.kidList(oldIDs.subtracting(newIDs))),
-            ]
-        )
-    }
-
-    private func recordFailure(_ error: JWKSFetchError, now: Date) {
-        metrics.fetched(.error)
-        if var outage {
-            outage.lastError = error
-            self.outage = outage
-        } else {
-            outage = Outage(since: now, lastError: error)
-            metrics.failing(true)
-        }
-        if let current {
-            logger.warning(
-                "JWKS fetch failed (outage, not a rotation); keeping the last good key set",
-                metadata: [
-                    "jwks.error": .string(error.description),
-                    "jwks.fresh_until": .string(current.expiresAt.ISO8601Format()),
-                    "jwks.usable_until": .string(current.freshness.usableUntil.ISO8601Format()),
-                ]
-            )
-        } else {
-            logger.error("JWKS fetch failed; no key set yet", metadata: ["jwks.error": .string(error.description)])
         }
     }
 }
