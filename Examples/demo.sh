@@ -165,7 +165,7 @@ start issuer "$bin/jot" serve --demo --keys "$keys" --database "$database" --por
 wait_ready issuer "$issuer/healthz"
 
 echo "==> 2. The resource services (keys found through $issuer/.well-known/openid-configuration; photo-service with its verified-token cache on)"
-start pangolin-service "$bin/pangolin-service" --issuer "$issuer" --port "$pangolin_port"
+start pangolin-service "$bin/pangolin-service" --issuer "$issuer" --port "$pangolin_port" --jwks-cache-dir "$work/jwks-cache"
 start photo-service "$bin/photo-service" --issuer "$issuer" --port "$photo_port" --token-cache 1000 \
     --pangolins-url "$pangolins" --client-secret-file "$work/photo-service.secret"
 wait_ready pangolin-service "$pangolins/healthz"
@@ -192,7 +192,7 @@ calls() {
     expect_header WWW-Authenticate 'Bearer realm="pangolin-service"'
     expect 200 "GET /pangolins as Cthon98" "$pangolins/pangolins" -H "Authorization: Bearer $cthon"
     expect_body '"pangolins" in b' "GET /pangolins answers pangolins"
-    expect 200 "GET /pangolins as Cthon98, bare Authorization: <jwt>" "$pangolins/pangolins" -H "Authorization: $cthon"
+    expect 401 "GET /pangolins with the bare Authorization: <jwt> (Bearer required outside serverless-auth)" "$pangolins/pangolins" -H "Authorization: $cthon"
     expect 403 "GET /pangolins as AzureDiamond (no scope)" "$pangolins/pangolins" -H "Authorization: Bearer $azure"
     expect_header WWW-Authenticate 'error="insufficient_scope", scope="pangolins"'
     expect 401 "GET /pangolins with a tampered token" "$pangolins/pangolins" -H "Authorization: Bearer ${cthon%?????}AAAAA"
@@ -224,6 +224,12 @@ expect 200 "introspect reporting's token" -X POST "$issuer/oauth/introspect" -u 
 expect_body 'b["active"] is True and b["aud"] == "photo-service" and b["sub"] == "reporting"' "introspection: active, aud photo-service"
 
 calls "4. Calls"
+expect 200 "pangolin-service /metrics (Prometheus text)" "$pangolins/metrics"
+for series in 'jwt_authentications_total{result="verified"}' 'jwt_authentications_total{result="invalid_token"}' 'jwks_keys{' 'jwks_fetch_total{'; do
+    checks=$((checks + 1))
+    grep -qF "$series" "$work/body" || fail "/metrics has no $series: $(head -c 600 "$work/body")"
+    printf '    ok   %-58s\n' "/metrics has $series"
+done
 
 echo "==> 5. Key rotation (jot keys rotate --force) while everything runs"
 "$bin/jot" keys rotate --keys "$keys" --force >"$work/rotate.out" || fail "jot keys rotate failed: $(cat "$work/rotate.out")"
@@ -253,6 +259,17 @@ printf '    ok   %-58s\n' "the issuer is down"
 calls "8. Calls while the issuer is down"
 expect 200 "photo-service /healthz" "$photos/healthz"
 expect_body 'b["token_cache"]["hits"] > 0' "photo-service answered from its verified-token cache"
+
+echo "==> 8b. pangolin-service restarted while the issuer is down: it verifies with the keys it saved (--jwks-cache-dir)"
+kill "$pid_pangolin_service"
+wait "$pid_pangolin_service" 2>/dev/null || true
+start pangolin-service "$bin/pangolin-service" --issuer "$issuer" --port "$pangolin_port" --jwks-cache-dir "$work/jwks-cache"
+wait_ready pangolin-service "$pangolins/healthz"
+expect 200 "GET /pangolins as Cthon98 after the restart, issuer still down" "$pangolins/pangolins" -H "Authorization: Bearer $cthon"
+expect 200 "GET /pangolins with a token of the previous key after the restart" "$pangolins/pangolins" -H "Authorization: Bearer $old_cthon"
+expect 401 "GET /pangolins with a tampered token after the restart" "$pangolins/pangolins" -H "Authorization: Bearer ${cthon%?????}AAAAA"
+expect 200 "pangolin-service /healthz after the restart" "$pangolins/healthz"
+expect_body 'b["status"] == "degraded" and len(b["jwks"]["kids"]) >= 2' "health: degraded, verifying with the saved keys"
 
 echo "==> 9. serverless-auth: the documented sample (HS256, JWT_SECRET, the authorizer)"
 checks=$((checks + 1))

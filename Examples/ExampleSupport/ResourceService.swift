@@ -1,10 +1,13 @@
 public import AsyncHTTPClient
 public import Hummingbird
-public import HummingbirdJWT
+public import HummingbirdAuth
+import HummingbirdJWT
 import JOSE
 public import JWTVerifier
 public import Logging
+import NIOCore
 import ServerSupport
+import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -37,9 +40,10 @@ public struct ResourceService {
         self.defaultPort = defaultPort
     }
 
-    /// Builds the verifier, adds `GET /healthz` and the service's routes, and serves until SIGINT/SIGTERM.
-    public func run(routes: @escaping (Router<JWTRequestContext>, Setup) -> Void) async throws {
+    /// Builds the verifier, adds `GET /healthz`, `GET /metrics` (Prometheus) and the service's routes, and serves until SIGINT/SIGTERM.
+    public func run(routes: @escaping (Router<BasicAuthRequestContext<VerifiedToken>>, Setup) -> Void) async throws {
         try ExampleLogging.bootstrap(level: options.logLevel)
+        let metrics = ServiceMetrics.bootstrap()
         let logger = Logger(label: name)
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
@@ -48,7 +52,7 @@ public struct ResourceService {
         configuration.httpVersion = .http1Only
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
-            try await serve(client: client, logger: logger, routes: routes)
+            try await serve(client: client, metrics: metrics, logger: logger, routes: routes)
         } catch {
             try? await client.shutdown()
             throw error
@@ -56,7 +60,12 @@ public struct ResourceService {
         try await client.shutdown()
     }
 
-    private func serve(client: HTTPClient, logger: Logger, routes: (Router<JWTRequestContext>, Setup) -> Void) async throws {
+    private func serve(
+        client: HTTPClient,
+        metrics: ServiceMetrics,
+        logger: Logger,
+        routes: (Router<BasicAuthRequestContext<VerifiedToken>>, Setup) -> Void
+    ) async throws {
         let keySource: IssuerRegistry.KeySource
         let keysDescription: String
         let cache: JWKSCache?
@@ -66,7 +75,13 @@ public struct ResourceService {
             cache = nil
         } else {
             let jwksURL = try await locateJWKS(client: client, logger: logger)
-            let jwks = try JWKSCache(url: jwksURL, client: client, options: fetchOptions, logger: Logger(label: "\(name).jwks"))
+            let jwks = try JWKSCache(
+                url: jwksURL,
+                client: client,
+                options: fetchOptions,
+                persistence: options.jwksCacheDir.map { JWKSPersistence(directory: $0) },
+                logger: Logger(label: "\(name).jwks")
+            )
             do {
                 try await jwks.prefetch()
             } catch {
@@ -91,8 +106,8 @@ public struct ResourceService {
         )
         let name = self.name
         let edge = ServerEdge(limits: try options.limits.resolve())
-        let router = Router(context: JWTRequestContext.self)
-        router.add(middleware: edge.inFlight.middleware(context: JWTRequestContext.self))
+        let router = Router(context: BasicAuthRequestContext<VerifiedToken>.self)
+        router.add(middleware: edge.inFlight.middleware(context: BasicAuthRequestContext<VerifiedToken>.self))
         router.add(middleware: LogRequestsMiddleware(.info))
         router.get("/healthz") { _, _ in
             var health: JSONObject = ["status": "ok", "service": .string(name), "keys": .string(keysDescription)]
@@ -119,6 +134,14 @@ public struct ResourceService {
             }
             return JSONResponse.make(httpStatus, health)
         }
+        router.get("/metrics") { _, _ in
+            let body = await metrics.render(cache: cache, tokenCache: verifier.tokenCache, now: Date())
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
+            )
+        }
         routes(router, Setup(verifier: verifier, cache: cache, audience: audience, logger: logger, httpClient: client))
 
         let port = options.port ?? defaultPort
@@ -126,7 +149,7 @@ public struct ResourceService {
         let host = options.host
         let tokenType = options.anyTokenType ? "any" : options.tokenType
         let tokenCacheSize = options.tokenCache
-        let app = Application(
+        var app = Application(
             router: router,
             server: edge.server,
             configuration: edge.configuration(address: .hostname(options.host, port: port), serverName: name),
@@ -145,19 +168,35 @@ public struct ResourceService {
             },
             logger: logger
         )
+        // Background refresh, started and shut down with the application.
+        if let cache { app.addServices(JWKSRefreshService(cache: cache)) }
         try await edge.run(app, logger: logger)
     }
 
     /// `--jwks-url`, or the `jwks_uri` of the issuer's discovery document.
     private func locateJWKS(client: HTTPClient, logger: Logger) async throws -> String {
         if let url = options.jwksURL { return url }
+        let remembered = options.jwksCacheDir.map { RememberedJWKSURI(directory: $0) }
         let jwksURL: String
         do {
             jwksURL = try await OIDCDiscovery.jwksURI(issuer: options.issuer, client: client, options: fetchOptions)
         } catch {
+            // Restarted while the issuer is down: the jwks_uri found last time names the saved key set.
+            if let remembered, let jwksURL = remembered.jwksURI(issuer: options.issuer) {
+                logger.warning(
+                    "Discovery failed; using the jwks_uri found last time",
+                    metadata: ["jwks.url": .string(jwksURL), "jwks.error": .string(String(describing: error))]
+                )
+                return jwksURL
+            }
             throw ExampleError.discoveryFailed(issuer: options.issuer, reason: String(describing: error))
         }
         logger.info("JWKS found through discovery", metadata: ["jwks.url": .string(jwksURL)])
+        do {
+            try remembered?.remember(jwksURL, issuer: options.issuer)
+        } catch {
+            logger.warning("Could not remember the jwks_uri", metadata: ["jwks.error": .string(String(describing: error))])
+        }
         return jwksURL
     }
 }

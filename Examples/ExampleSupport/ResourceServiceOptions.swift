@@ -52,6 +52,16 @@ public struct ResourceServiceOptions: ParsableArguments {
     public var tokenCacheTTL = 60
 
     @Option(
+        name: .customLong("jwks-cache-dir"),
+        help: ArgumentHelp(
+            "Save each good JWKS here (atomically) and, when restarted while the issuer is down, verify with the saved keys "
+                + "for the stale window they had anyway (never beyond it).",
+            valueName: "DIR"
+        )
+    )
+    public var jwksCacheDir: String?
+
+    @Option(
         name: .customLong("secret-env"),
         help: ArgumentHelp(
             "Verify HS256 tokens with the shared secret in this environment variable (e.g. JWT_SECRET) instead of the JWKS.",
@@ -80,6 +90,9 @@ public struct ResourceServiceOptions: ParsableArguments {
         guard tokenCacheTTL > 0, tokenCacheTTL <= 3600 else { throw ValidationError("--token-cache-ttl must be 1 to 3600 seconds") }
         if secretEnv != nil, jwksURL != nil {
             throw ValidationError("--secret-env and --jwks-url exclude each other: a shared secret is never in a JWKS")
+        }
+        if secretEnv != nil, jwksCacheDir != nil {
+            throw ValidationError("--secret-env and --jwks-cache-dir exclude each other: a shared secret is never fetched or saved")
         }
     }
 }

@@ -1,8 +1,10 @@
 import ArgumentParser
 import ExampleSupport
 import Hummingbird
+import HummingbirdAuth
 import HummingbirdJWT
 import JOSE
+import JWTVerifier
 import Logging
 
 /// `pangolin-service`: `GET /cats` for anyone, `GET /pangolins` for tokens with scope `pangolins` from `jot serve`.
@@ -26,9 +28,11 @@ struct PangolinService: AsyncParsableCommand {
         try await ResourceService(name: "pangolin-service", options: options, defaultPort: 8081).run { router, setup in
             router.get("/cats") { _, _ in JSONResponse.make(.ok, Self.cats) }
             router.group("pangolins")
-                .add(middleware: JWTAuthenticator(verifier: setup.verifier, requiredScopes: ["pangolins"], realm: setup.audience))
+                .add(middleware: JWTAuthenticator(verifier: setup.verifier, realm: setup.audience))
+                .add(middleware: AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: setup.audience))
                 .get { _, context in
-                    context.logger.info("pangolins served", metadata: ["jwt.sub": .string(context.claims?.subject ?? "-")])
+                    let caller = try context.requireIdentity()
+                    context.logger.info("pangolins served", metadata: ["jwt.sub": .string(caller.subject ?? "-")])
                     return JSONResponse.make(.ok, Self.pangolins)
                 }
         }

@@ -2,8 +2,10 @@ import ArgumentParser
 import ExampleSupport
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import HummingbirdJWT
 import JOSE
+import JWTVerifier
 
 /// `photo-service`: `GET /photos` returns the caller's own photos (by `sub`), for tokens with scope `photos:read`.
 @main
@@ -76,7 +78,8 @@ struct PhotoService: AsyncParsableCommand {
         let pangolinsAudience = pangolinsAudience
         try await ResourceService(name: "photo-service", options: options, defaultPort: 8082).run { router, setup in
             let photos = router.group("photos")
-                .add(middleware: JWTAuthenticator(verifier: setup.verifier, requiredScopes: ["photos:read"], realm: setup.audience))
+                .add(middleware: JWTAuthenticator(verifier: setup.verifier, realm: setup.audience))
+                .add(middleware: AuthorizationPolicyMiddleware(requiredScopes: ["photos:read"], realm: setup.audience))
             photos.get { _, context in
                 JSONResponse.make(.ok, Self.photos(of: try Self.owner(context, realm: setup.audience)))
             }
@@ -102,8 +105,8 @@ struct PhotoService: AsyncParsableCommand {
     }
 
     /// The verified `sub`: whose photos are returned is never a parameter of the request.
-    static func owner(_ context: JWTRequestContext, realm: String) throws -> String {
-        guard let owner = try context.requireJWT().subject, !owner.isEmpty else {
+    static func owner(_ context: BasicAuthRequestContext<VerifiedToken>, realm: String) throws -> String {
+        guard let owner = try context.requireIdentity().subject, !owner.isEmpty else {
             throw JWTAuthenticationError(.invalidToken("token has no subject"), realm: realm)
         }
         return owner

@@ -25,7 +25,7 @@ extension JWTAuthenticationError.Reason {
         case .unknownIssuer: .invalidToken("issuer not accepted")
         case .keyNotFound: .invalidToken("unknown signing key")
         case .keyNotFoundRefetchFailed, .jwksUnavailable: .keysUnavailable("the issuer's keys cannot be fetched")
-        case .missingScopes(let required, let missing): .insufficientScope(required: required, missing: missing)
+        case .claimsNotDecodable: .invalidToken("claims not accepted")
         }
     }
 

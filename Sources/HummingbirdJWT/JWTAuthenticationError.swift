@@ -1,13 +1,13 @@
 public import Hummingbird
 
-/// Why ``JWTAuthenticator`` refused a request, rendered as the RFC 6750 §3 answer.
+/// Why ``JWTAuthenticator`` or ``ScopePolicy`` refused a request, rendered as the RFC 6750 §3 answer.
 ///
 /// | Reason | Status | `WWW-Authenticate` | Body |
 /// |---|---|---|---|
 /// | ``Reason/missingCredentials``, ``Reason/unsupportedScheme(_:)`` | 401 | `Bearer realm="…"` (no error code, §3.1) | `{"message":"Unauthorized"}` |
 /// | ``Reason/malformedAuthorization(_:)`` | 400 | `Bearer realm="…", error="invalid_request", error_description="…"` | `{"message":"Bad Request"}` |
 /// | ``Reason/invalidToken(_:)`` | 401 | `Bearer realm="…", error="invalid_token", error_description="…"` | `{"message":"Unauthorized"}` |
-/// | ``Reason/insufficientScope(required:missing:)`` | 403 | `Bearer realm="…", error="insufficient_scope", scope="…"` | `{"message":"Forbidden"}` |
+/// | ``Reason/insufficientScope(required:)`` | 403 | `Bearer realm="…", error="insufficient_scope", scope="…"` | `{"message":"Forbidden"}` |
 /// | ``Reason/keysUnavailable(_:)`` | 503 | none (the token may be fine) | `{"message":"Service Unavailable"}` |
 ///
 /// Descriptions sent to the client are fixed phrases chosen by the authenticator (with numbers at most), never text
@@ -23,19 +23,51 @@ public struct JWTAuthenticationError: HTTPResponseError, Sendable, Hashable, Cus
         case malformedAuthorization(String)
         /// The token failed verification; holds the client-safe description.
         case invalidToken(String)
-        /// The token verified and lacks scopes.
-        case insufficientScope(required: [String], missing: [String])
+        /// The token verified and lacks some of the `required` scopes.
+        case insufficientScope(required: [String])
         /// The verification keys cannot be had right now (JWKS outage past its stale window).
         case keysUnavailable(String)
+    }
+
+    /// The stable code of a ``Reason``, without its details: what callers switch on.
+    public enum Code: String, Sendable, Hashable, CaseIterable {
+        case missingCredentials = "missing_credentials"
+        case unsupportedScheme = "unsupported_scheme"
+        case malformedAuthorization = "malformed_authorization"
+        case invalidToken = "invalid_token"
+        case insufficientScope = "insufficient_scope"
+        case keysUnavailable = "keys_unavailable"
     }
 
     public let reason: Reason
     /// The `realm` of the challenge, if any.
     public let realm: String?
+    /// The error the verifier threw, for logs (never sent to the client); not part of equality.
+    public let underlying: (any Error)?
 
-    public init(_ reason: Reason, realm: String?) {
+    public init(_ reason: Reason, realm: String?, underlying: (any Error)? = nil) {
         self.reason = reason
         self.realm = realm
+        self.underlying = underlying
+    }
+
+    /// The stable code of ``reason``.
+    public var code: Code {
+        switch reason {
+        case .missingCredentials: .missingCredentials
+        case .unsupportedScheme: .unsupportedScheme
+        case .malformedAuthorization: .malformedAuthorization
+        case .invalidToken: .invalidToken
+        case .insufficientScope: .insufficientScope
+        case .keysUnavailable: .keysUnavailable
+        }
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.reason == rhs.reason && lhs.realm == rhs.realm }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(reason)
+        hasher.combine(realm)
     }
 
     public var status: HTTPResponse.Status {
@@ -69,7 +101,7 @@ public struct JWTAuthenticationError: HTTPResponseError, Sendable, Hashable, Cus
         case .malformedAuthorization(let description), .invalidToken(let description):
             parameters.append(("error", errorCode ?? ""))
             parameters.append(("error_description", description))
-        case .insufficientScope(let required, _):
+        case .insufficientScope(let required):
             parameters.append(("error", "insufficient_scope"))
             parameters.append(("scope", required.joined(separator: " ")))
         }
@@ -97,8 +129,7 @@ public struct JWTAuthenticationError: HTTPResponseError, Sendable, Hashable, Cus
         case .unsupportedScheme(let scheme): "Authorization scheme '\(BearerChallenge.sanitize(scheme, limit: 32))' is not supported; use Bearer"
         case .malformedAuthorization(let reason): "malformed Authorization header: \(reason)"
         case .invalidToken(let reason): "invalid token: \(reason)"
-        case .insufficientScope(let required, let missing):
-            "token lacks scope \(missing.joined(separator: " ")) (required: \(required.joined(separator: " ")))"
+        case .insufficientScope(let required): "token lacks a required scope (required: \(required.joined(separator: " ")))"
         case .keysUnavailable(let reason): "verification keys unavailable: \(reason)"
         }
     }

@@ -3,6 +3,8 @@ import JOSE
 import JWTVerifier
 import Testing
 
+@testable import serverless_auth
+
 @Suite("The documented authorizer")
 struct TokenAuthorizerTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
@@ -238,6 +240,20 @@ struct TokenAuthorizerTests {
             _ = try await authorizer.authorize(token: token, methodArn: Self.arn("p\(index)"), now: Self.now.addingTimeInterval(Double(index) / 2))
         }
         #expect(await cache.count == 2)
+    }
+
+    @Test("Built on Verifier: a token that names an issuer is Unauthorized (only the documented iss-less tokens pass)")
+    func tokenWithIssuer() async throws {
+        let authorizer = try Self.authorizer()
+        let user: JSONObject = ["username": "Cthon98", "scopes": ["pangolins"]]
+        let named = try Self.signer.sign(
+            JWTClaims(issuer: "https://issuer.test", expiresAt: Self.now.addingTimeInterval(300), additional: ["user": .object(user)])
+        )
+        let error = await #expect(throws: AuthorizerError.self) {
+            _ = try await authorizer.authorize(token: named, methodArn: Self.arn("pangolins"), now: Self.now)
+        }
+        #expect(error?.description.contains("is not configured") == true)
+        #expect(try await authorizer.authorize(token: try Self.token(), methodArn: Self.arn("pangolins"), now: Self.now).isAllowed)
     }
 
     @Test("A JWT_SECRET under 32 bytes is refused")

@@ -24,10 +24,19 @@ struct BearerChallengeTests {
         #expect(error.status == .unauthorized)
         #expect(error.errorCode == nil)
         #expect(error.challenge == #"Bearer realm="r""#)
-        let scope = JWTAuthenticationError(.insufficientScope(required: ["a", "b"], missing: ["b"]), realm: nil)
+        #expect(error.code == .unsupportedScheme)
+        let scope = JWTAuthenticationError(.insufficientScope(required: ["a", "b"]), realm: nil)
+        #expect(scope.code == .insufficientScope)
+        // The underlying error travels for logs and does not take part in equality.
+        struct Cause: Error {}
+        let wrapped = JWTAuthenticationError(.invalidToken("invalid signature"), realm: "r", underlying: Cause())
+        #expect(wrapped == JWTAuthenticationError(.invalidToken("invalid signature"), realm: "r"))
+        #expect(wrapped.underlying is Cause)
+        #expect(wrapped.code == .invalidToken)
+        #expect(JWTAuthenticationError.Code.allCases.map(\.rawValue).contains("keys_unavailable"))
         #expect(scope.status == .forbidden)
         #expect(scope.challenge == #"Bearer error="insufficient_scope", scope="a b""#)
-        #expect(scope.description == "token lacks scope b (required: a b)")
+        #expect(scope.description == "token lacks a required scope (required: a b)")
     }
 
     @Test("Authorization header forms")

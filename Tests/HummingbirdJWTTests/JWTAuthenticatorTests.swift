@@ -1,18 +1,25 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdJWT
+import HummingbirdAuth
 import HummingbirdTesting
 import JOSE
 import JWTVerifier
 import Testing
+
+@testable import HummingbirdJWT
 
 @Suite("JWTAuthenticator")
 struct JWTAuthenticatorTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
     static let issuer = "https://issuer.test"
     static let key = try! JWSSigningKey.generate(.ES256, keyID: "k1")
-    static let policy = ValidationPolicy(issuers: [issuer], audiences: ["pangolin-service"], leeway: 0)
+    typealias Context = BasicAuthRequestContext<VerifiedToken>
+    /// A fixed key set is an issuer with a `.keys` source: the same verification path as a remote JWKS.
+    static let verifier = Verifier(
+        issuers: IssuerRegistry([issuer: .keys(JWSKeySet([key.verificationKey]))]),
+        configuration: .init(audiences: ["pangolin-service"], leeway: 0)
+    )
 
     static func token(
         subject: String = "Cthon98",
@@ -36,33 +43,40 @@ struct JWTAuthenticatorTests {
         return try key.sign(claims, type: "at+jwt", additionalHeader: additionalHeader)
     }
 
-    /// `/pangolins` needs scope `pangolins`; `/me` any valid token; `/open` optional credentials.
+    /// `/pangolins` needs scope `pangolins` (the README's three lines); `/me` any valid token; `/open` optional
+    /// credentials; `/both` scopes `pangolins` and `photos:read` composed with hummingbird-auth's `allOf`.
     static func router(
-        verifier: any BearerTokenVerifier = StaticKeyVerifier(key: key.verificationKey, policy: policy),
-        allowBareToken: Bool = true,
+        verifier: Verifier = verifier,
+        allowBareToken: Bool = false,
         clock: @escaping @Sendable () -> Date = { now }
-    ) -> Router<JWTRequestContext> {
-        let router = Router(context: JWTRequestContext.self)
+    ) -> Router<Context> {
+        let router = Router(context: Context.self)
         router.group("pangolins")
-            .add(
-                middleware: JWTAuthenticator(
-                    verifier: verifier,
-                    requiredScopes: ["pangolins"],
-                    realm: "pangolin-service",
-                    allowBareToken: allowBareToken,
-                    now: clock
-                )
-            )
+            .add(middleware: JWTAuthenticator(verifier: verifier, realm: "pangolin-service", allowBareToken: allowBareToken, now: clock))
+            .add(middleware: AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: "pangolin-service"))
             .get { _, context in
-                let jwt = try context.requireJWT()
-                return "pangolins for \(jwt.subject ?? "-") [\(context.scopes.sorted().joined(separator: ","))] kid=\(jwt.keyID ?? "-")"
+                let token = try context.requireIdentity()
+                return "pangolins for \(token.subject ?? "-") [\(token.scopes.sorted().joined(separator: ","))] kid=\(token.keyID ?? "-")"
             }
         router.group("me")
             .add(middleware: JWTAuthenticator(verifier: verifier, realm: nil, now: clock))
-            .get { _, context in context.claims?.subject ?? "-" }
+            .get { _, context in try context.requireIdentity().subject ?? "-" }
         router.group("open")
             .add(middleware: JWTAuthenticator(verifier: verifier, credentialsRequired: false, now: clock))
-            .get { _, context in context.jwt?.claims.subject ?? "anonymous" }
+            .get { _, context in context.identity?.subject ?? "anonymous" }
+        let both = ScopePolicy(["pangolins", "photos:read"])
+        router.group("both")
+            .add(middleware: JWTAuthenticator(verifier: verifier, now: clock))
+            .add(
+                middleware: AuthorizationPolicyMiddleware(
+                    allOf {
+                        ScopePolicy(["pangolins"])
+                        PermissionPolicy<VerifiedToken>("photos:read")
+                    },
+                    deniedError: both.deniedError
+                )
+            )
+            .get { _, _ in "both" }
         return router
     }
 
@@ -76,7 +90,7 @@ struct JWTAuthenticatorTests {
     static func call(
         _ uri: String,
         headers: HTTPFields = [:],
-        router: Router<JWTRequestContext> = router()
+        router: Router<Context> = router()
     ) async throws -> (status: HTTPResponse.Status, challenge: String?, body: String, fields: HTTPFields) {
         let app = Application(router: router)
         return try await app.test(.router) { client in
@@ -106,16 +120,16 @@ struct JWTAuthenticatorTests {
         #expect(try await Self.call("/pangolins", headers: Self.headers("\(scheme)   \(token)")).status == .ok)
     }
 
-    @Test("The documented bare 'Authorization: <jwt>' is accepted, unless turned off")
+    @Test("The bare 'Authorization: <jwt>' is refused by default (401, plain challenge), accepted where a service opts in")
     func bareToken() async throws {
         let token = try Self.token()
-        let accepted = try await Self.call("/pangolins", headers: Self.headers(token))
-        #expect(accepted.status == .ok)
-        #expect(accepted.body.hasPrefix("pangolins for Cthon98"))
-
-        let refused = try await Self.call("/pangolins", headers: Self.headers(token), router: Self.router(allowBareToken: false))
+        let refused = try await Self.call("/pangolins", headers: Self.headers(token))
         #expect(refused.status == .unauthorized)
         #expect(refused.challenge == #"Bearer realm="pangolin-service""#)
+
+        let accepted = try await Self.call("/pangolins", headers: Self.headers(token), router: Self.router(allowBareToken: true))
+        #expect(accepted.status == .ok)
+        #expect(accepted.body.hasPrefix("pangolins for Cthon98"))
     }
 
     // MARK: Missing or foreign credentials: 401 without an error code (RFC 6750 §3.1)
@@ -271,6 +285,40 @@ struct JWTAuthenticatorTests {
         }
     }
 
+    @Test("Scope policies compose with hummingbird-auth's allOf and PermissionPolicy (scopes are the permissions)")
+    func composedPolicies() async throws {
+        let bothScopes = try Self.token(scope: "photos:read pangolins")
+        #expect(try await Self.call("/both", headers: Self.headers("Bearer \(bothScopes)")).body == "both")
+        for scope in ["pangolins", "photos:read"] {
+            let result = try await Self.call("/both", headers: Self.headers("Bearer \(try Self.token(scope: scope))"))
+            #expect(result.status == .forbidden)
+            #expect(result.challenge == #"Bearer realm="api", error="insufficient_scope", scope="pangolins photos:read""#)
+        }
+    }
+
+    @Test("The identity carries issuer, subject, audiences, scopes, client id, expiry and the raw claims")
+    func identity() async throws {
+        let claims = JWTClaims(
+            issuer: Self.issuer,
+            subject: "reporting",
+            audience: ["pangolin-service", "photo-service"],
+            expiresAt: Self.now.addingTimeInterval(60),
+            additional: ["scope": "pangolins  photos:read", "client_id": "reporting", "tenant": "zoo"]
+        )
+        let token = try await Self.verifier.verify(try Self.key.sign(claims, type: "at+jwt"), now: Self.now)
+        #expect(token.issuer == Self.issuer)
+        #expect(token.subject == "reporting")
+        #expect(token.audiences == ["pangolin-service", "photo-service"])
+        #expect(token.scopes == ["pangolins", "photos:read"])
+        #expect(token.permissions == token.scopes)
+        #expect(token.clientID == "reporting")
+        #expect(token.expiresAt == Self.now.addingTimeInterval(60))
+        #expect(token.claims["tenant"] == "zoo")
+        #expect(token.keyID == "k1")
+        #expect(token.missingScopes(["admin", "pangolins", "audit"]) == ["admin", "audit"])
+        #expect(token.missingScopes([]).isEmpty)
+    }
+
     // MARK: Optional credentials
 
     @Test("With credentialsRequired false, no header passes without identity, and a bad token is still refused")
@@ -285,7 +333,7 @@ struct JWTAuthenticatorTests {
 
     // MARK: JWTVerifier's Verifier
 
-    @Test("JWTVerifier's Verifier plugs in: success, unknown issuer, and its configured scopes answered 403")
+    @Test("The verifier's checks answer 401: unknown issuer, wrong typ, and an empty audience set accepts nothing")
     func verifierConformance() async throws {
         let verifier = Verifier(
             issuers: IssuerRegistry([Self.issuer: .keys(JWSKeySet([Self.key.verificationKey]))]),
@@ -311,13 +359,13 @@ struct JWTAuthenticatorTests {
         let wrongType = try await Self.call("/pangolins", headers: Self.headers("Bearer \(plainJWT)"), router: router)
         #expect(wrongType.challenge?.hasSuffix(#"error_description="token type not accepted (expected at+jwt)""#) == true)
 
-        let scoped = Verifier(
+        let noAudience = Verifier(
             issuers: IssuerRegistry([Self.issuer: .keys(JWSKeySet([Self.key.verificationKey]))]),
-            configuration: .init(audiences: ["pangolin-service"], requiredScopes: ["admin"])
+            configuration: .init(audiences: [])
         )
-        let forbidden = try await Self.call("/me", headers: Self.headers("Bearer \(try Self.token())"), router: Self.router(verifier: scoped))
-        #expect(forbidden.status == .forbidden)
-        #expect(forbidden.challenge == #"Bearer error="insufficient_scope", scope="admin""#)
+        let refused = try await Self.call("/me", headers: Self.headers("Bearer \(try Self.token())"), router: Self.router(verifier: noAudience))
+        #expect(refused.status == .unauthorized)
+        #expect(refused.challenge == #"Bearer error="invalid_token", error_description="audience not accepted""#)
     }
 
     @Test("Keys that cannot be fetched: 503 with Retry-After and no challenge (the token may be fine)")
@@ -339,15 +387,15 @@ struct JWTAuthenticatorTests {
         #expect(recovered.status == .ok)
     }
 
-    struct BrokenVerifier: BearerTokenVerifier {
-        struct DatabaseDown: Error {}
-        func verify(bearer token: String, now: Date) async throws -> JWTIdentity { throw DatabaseDown() }
-    }
+    struct DatabaseDown: Error {}
 
-    @Test("A verifier failure that is not about the token is rethrown (500), never turned into a 401")
-    func foreignErrorsRethrown() async throws {
-        let result = try await Self.call("/pangolins", headers: Self.headers("Bearer a.b.c"), router: Self.router(verifier: BrokenVerifier()))
-        #expect(result.status == .internalServerError)
-        #expect(result.challenge == nil)
+    @Test("An error that is not about the token (cancellation, anything foreign) is rethrown, never turned into a 401")
+    func foreignErrorsRethrown() {
+        #expect(JWTAuthenticationError.Reason(verificationError: DatabaseDown()) == nil)
+        #expect(JWTAuthenticationError.Reason(verificationError: CancellationError()) == nil)
+        #expect(
+            JWTAuthenticationError.Reason(verificationError: JOSEError.invalidSignature(keyID: "k1", algorithm: .ES256))
+                == .invalidToken("invalid signature")
+        )
     }
 }

@@ -122,15 +122,6 @@ struct WycheproofTests {
         #expect(tally.disagreements.isEmpty, "\(tally.file): \(tally.disagreements.joined(separator: "; "))")
     }
 
-    @Test("the Wycheproof directory is present")
-    func directoryExists() {
-        var isDirectory: ObjCBool = false
-        #expect(
-            FileManager.default.fileExists(atPath: Self.directory.path, isDirectory: &isDirectory) && isDirectory.boolValue,
-            "missing \(Self.directory.path)"
-        )
-    }
-
     // MARK: - ECDSA (P1363 = JWS r‖s)
 
     @Test(

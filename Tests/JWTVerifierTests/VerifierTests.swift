@@ -129,7 +129,7 @@ struct VerifierTests {
     func scopes() async throws {
         let key = try Fixture.key()
         let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!])
-        let verifier = verifier(source, configuration: .init(audiences: [Fixture.audience], requiredScopes: ["photos:read"]))
+        let verifier = verifier(source, configuration: .init(audiences: [Fixture.audience]))
 
         let fromString = try Fixture.token(key, claims: ["scope": "photos:read  pangolins"])
         #expect(try await verifier.verify(fromString, now: t0).scopes == ["photos:read", "pangolins"])
@@ -138,19 +138,49 @@ struct VerifierTests {
         let scpString = try Fixture.token(key, claims: ["scp": "photos:read dogs"])
         #expect(try await verifier.verify(scpString, now: t0).scopes == ["photos:read", "dogs"])
 
-        let error = await #expect(throws: VerifierError.self) {
-            try await verifier.verify(fromString, requiredScopes: ["photos:write", "admin"], now: t0)
-        }
-        #expect(error == .missingScopes(required: ["admin", "photos:read", "photos:write"], missing: ["admin", "photos:write"]))
-        #expect(error?.description == "token lacks scopes 'admin', 'photos:write' (required: 'admin', 'photos:read', 'photos:write')")
-        await #expect(throws: VerifierError.missingScopes(required: ["photos:read"], missing: ["photos:read"])) {
-            try await verifier.verify(try Fixture.token(key), now: t0)
-        }
+        let verified = try await verifier.verify(fromString, now: t0)
+        #expect(verified.missingScopes(["photos:write", "photos:read", "admin"]) == ["admin", "photos:write"])
+        #expect(try await verifier.verify(try Fixture.token(key), now: t0).scopes.isEmpty)
         await #expect(throws: TokenValidationError.invalidClaim(name: "scope", reason: "must be a space-delimited string, got array")) {
             try await verifier.verify(try Fixture.token(key, claims: ["scope": ["photos:read"]]), now: t0)
         }
         await #expect(throws: TokenValidationError.invalidClaim(name: "scopes", reason: "must be an array of non-empty strings without spaces")) {
             try await verifier.verify(try Fixture.token(key, claims: ["scopes": [1]]), now: t0)
+        }
+    }
+
+    @Test("An audience is required: an empty set refuses every token; only the loudly named opt-out skips the check")
+    func audienceRequired() async throws {
+        let key = try Fixture.key()
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!])
+        let token = try Fixture.token(key, audience: ["another-service"])
+        await #expect(throws: TokenValidationError.audienceMismatch(expected: [Fixture.audience], actual: ["another-service"])) {
+            try await verifier(source).verify(token, now: t0)
+        }
+        await #expect(throws: TokenValidationError.self) {
+            try await verifier(source, configuration: .init(audiences: [])).verify(try Fixture.token(key), now: t0)
+        }
+        let anyAudience = verifier(source, configuration: .init(audiences: [], allowInsecureAnyAudience: true))
+        #expect(try await anyAudience.verify(token, now: t0).audiences == ["another-service"])
+        #expect(try await anyAudience.verify(try Fixture.token(key, audience: nil), now: t0).audiences.isEmpty)
+    }
+
+    @Test("Tokens without iss are refused unless the registry names a source for them; that source never serves an issuer")
+    func tokensWithoutIssuer() async throws {
+        let secret = [UInt8](repeating: 9, count: 32)
+        let signing = try JWSSigningKey(hmacSecret: secret, keyID: "hs")
+        let keys = JWSKeySet([signing.verificationKey])
+        let configuration = Verifier.Configuration(audiences: [Fixture.audience])
+        let unnamed = try Fixture.token(signing, issuer: nil)
+        await #expect(throws: VerifierError.missingIssuer(configured: ["https://issuer.test"])) {
+            try await Verifier(issuers: IssuerRegistry(["https://issuer.test": .keys(keys)]), configuration: configuration).verify(unnamed, now: t0)
+        }
+        let verifier = Verifier(issuers: IssuerRegistry([:], tokensWithoutIssuer: .keys(keys)), configuration: configuration)
+        let verified = try await verifier.verify(unnamed, now: t0)
+        #expect(verified.issuer.isEmpty)
+        #expect(verified.keyID == "hs")
+        await #expect(throws: VerifierError.unknownIssuer("https://issuer.test", configured: [])) {
+            try await verifier.verify(try Fixture.token(signing, issuer: "https://issuer.test"), now: t0)
         }
     }
 
@@ -160,7 +190,7 @@ struct VerifierTests {
         let signing = try JWSSigningKey(hmacSecret: secret, keyID: "hs")
         let verifier = Verifier(
             issuers: IssuerRegistry(["serverless": .keys(JWSKeySet([signing.verificationKey]))]),
-            configuration: .init(allowedAlgorithms: [.HS256])
+            configuration: .init(audiences: [Fixture.audience], allowedAlgorithms: [.HS256])
         )
         #expect(try await verifier.verify(try Fixture.token(signing, issuer: "serverless"), now: t0).keyID == "hs")
         await #expect(throws: JOSEError.unknownKeyID("other")) {
@@ -189,9 +219,7 @@ struct VerifierTests {
         _ = try await verifier.verify(token, now: t0)
         _ = try await verifier.verify(token, now: t0.addingTimeInterval(1))
         #expect(cache.hits == 1)
-        await #expect(throws: VerifierError.missingScopes(required: ["b"], missing: ["b"])) {
-            try await verifier.verify(token, requiredScopes: ["b"], now: t0.addingTimeInterval(2))
-        }
+        #expect(try await verifier.verify(token, now: t0.addingTimeInterval(2)).scopes == ["a"])
         #expect(cache.hits == 2)
         // The entry ends at exp (100 s, before the 120 s TTL); after that the full check answers, with its leeway.
         _ = try await verifier.verify(token, now: t0.addingTimeInterval(120))

@@ -32,6 +32,19 @@ struct TokenCommandTests {
         }
     }
 
+    @Test("Without --issuer/--audience, verify warns which checks it skipped; with both, it does not")
+    func skippedChecksWarning() throws {
+        let bare = try TokenVerify.parse(["a.b.c", "--jwk", "k.json"])
+        #expect(
+            bare.skippedChecksWarning
+                == "warning: not checked: the issuer (iss; pass --issuer) and the audience (aud; pass --audience); a token of any issuer or audience passes these"
+        )
+        #expect(try TokenVerify.parse(["a.b.c", "--jwk", "k.json", "--issuer", "joe"]).skippedChecksWarning?.contains("audience (aud") == true)
+        #expect(try TokenVerify.parse(["a.b.c", "--jwk", "k.json", "--issuer", "joe"]).skippedChecksWarning?.contains("the issuer (iss") == false)
+        #expect(try TokenVerify.parse(["a.b.c", "--jwk", "k.json", "--audience", "api"]).skippedChecksWarning?.contains("the issuer (iss") == true)
+        #expect(try TokenVerify.parse(["a.b.c", "--jwk", "k.json", "--issuer", "joe", "--audience", "api"]).skippedChecksWarning == nil)
+    }
+
     @Test(
         "RFC 7515 A.1–A.3 tokens verify with their JWKs at --now inside their validity",
         arguments: [

@@ -106,16 +106,18 @@ struct ConcurrencyTests {
         let fixture = try KeyDirectoryFixture()
         _ = try await fixture.store().initialize(algorithms: [.ES256], now: t0)
         let entered = AsyncSignal()
-        // The change runs on a Dispatch thread (never the cooperative pool), so it may block there.
+        // The change runs on a Dispatch thread (never the cooperative pool), so it may block there — but never for
+        // good: if the test fails before releasing it, the wait ends after 30 s and the rotation finishes.
         let release = DispatchSemaphore(value: 0)
         let store = fixture.store { step throws(KeyStoreError) in
             if step == .locked {
                 entered.signal()
-                release.wait()
+                _ = release.wait(timeout: .now() + .seconds(30))
             }
         }
         let rotation = Task { () async throws(KeyStoreError) -> RotationResult in try await store.rotate(algorithm: .ES256, now: at(300)) }
-        await entered.wait()
+        // A structured wait with a deadline: a rotation that never takes the lock fails the test instead of hanging it.
+        try await entered.wait(timeout: .seconds(30))
         // `flock -n` fails at once (exit 1) when another process holds the lock.
         #expect(try Self.tryLock(fixture.path(".lock")) == 1)
         release.signal()

@@ -233,7 +233,15 @@ actor AsyncLock {
 
 /// A one-shot signal from any thread to an async waiter.
 final class AsyncSignal: Sendable {
-    private let state = Mutex<(fired: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+    struct TimedOut: Error {}
+
+    private struct State {
+        var fired = false
+        var cancelled = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
 
     func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
@@ -244,13 +252,40 @@ final class AsyncSignal: Sendable {
         waiter?.resume()
     }
 
-    func wait() async {
-        await withCheckedContinuation { continuation in
-            let fired = state.withLock { state -> Bool in
-                if !state.fired { state.waiter = continuation }
-                return state.fired
+    /// Waits for the signal; fails with ``TimedOut`` after `timeout` instead of hanging the test run.
+    func wait(timeout: Duration = .seconds(30)) async throws {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.waitUntilSignalledOrCancelled()
+                return true
             }
-            if fired { continuation.resume() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return false
+            }
+            let signalled = try await group.next() ?? false
+            group.cancelAll()
+            guard signalled else { throw TimedOut() }
+        }
+    }
+
+    private func waitUntilSignalledOrCancelled() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resume = state.withLock { state -> Bool in
+                    if state.fired || state.cancelled { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resume { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.cancelled = true
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
         }
     }
 }

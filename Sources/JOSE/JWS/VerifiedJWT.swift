@@ -25,6 +25,18 @@ extension CompactJWS {
         try policy.validate(claims: claims, now: now)
         return VerifiedJWT(header: header, claims: claims, keyID: key.keyID)
     }
+
+    /// For a verifier that already read the payload (to choose the key source by the unverified `iss`) and checked
+    /// the header rules: verifies the signature, then validates **those same** claims — no second decode and parse.
+    ///
+    /// - Parameter payload: ``payloadObject()`` of this token, read before the signature check; its claims are
+    ///   trusted only once the signature over the very bytes it came from verified.
+    package func verifyJWT(with key: JWSVerificationKey, payload: JSONObject, policy: ValidationPolicy, now: Date) throws -> VerifiedJWT {
+        try verifySignature(with: key)
+        let claims = try JWTClaims(payload)
+        try policy.validate(claims: claims, now: now)
+        return VerifiedJWT(header: header, claims: claims, keyID: key.keyID)
+    }
 }
 
 extension JWSKeySet {

@@ -25,6 +25,9 @@ public import Foundation
 ///   expiry (logged, and counted in `jwks_stale_served_total`), with a retry at most every
 ///   ``Configuration/retryInterval``; then lookups fail with ``VerifierError/jwksUnavailable(url:since:cause:staleWindow:)``.
 ///   A rotation (a successful fetch whose key IDs changed) is logged as such and never confused with an outage.
+/// - **Restarts**: with a ``JWKSPersistence``, every good set is saved atomically; a cache that starts while its
+///   source is unreachable answers from the saved set within that set's own stale window, never beyond it, until
+///   the first good fetch replaces it.
 ///
 /// Time is passed in (`now:`), never read here, so tests drive expiry and cooldowns without sleeping.
 /// Every fetch runs in a task the actor keeps (`inFlight`); a fetch is stamped with the `now` of the call that
@@ -94,11 +97,11 @@ public actor JWKSCache {
         var document: [UInt8]
         var etag: String?
         var maxAge: TimeInterval?
-        var fetchedAt: Date
-        var ttl: TimeInterval
+        var freshness: JWKSFreshness
         var generation: Int
 
-        var expiresAt: Date { fetchedAt.addingTimeInterval(ttl) }
+        var fetchedAt: Date { freshness.fetchedAt }
+        var expiresAt: Date { freshness.expiresAt }
     }
 
     struct Outage: Sendable {
@@ -110,10 +113,13 @@ public actor JWKSCache {
     /// The source's name: for HTTP, the JWKS URL.
     public nonisolated let url: String
     public nonisolated let configuration: Configuration
-    private let source: any JWKSSource
-    private let logger: Logger
-    private let metrics: JWKSCacheMetrics
-    private var current: Snapshot? {
+    let source: any JWKSSource
+    /// Where good sets are saved and restored from; `nil` keeps them in memory only.
+    public nonisolated let persistence: JWKSPersistence?
+    var restoreAttempted = false
+    let logger: Logger
+    let metrics: JWKSCacheMetrics
+    var current: Snapshot? {
         didSet { publishQuietSet() }
     }
     /// The current set while no refresh is due (before `refreshAhead` of its TTL), readable without entering the
@@ -121,14 +127,23 @@ public actor JWKSCache {
     private nonisolated let quietSet = Mutex<(keySet: JWSKeySet, generation: Int, until: Date)?>(nil)
     private var inFlight: Task<FetchOutcome, Never>?
     private var lastAttempt: Date?
-    private var outage: Outage?
-    private var generation = 0
+    var outage: Outage?
+    var generation = 0
     private var fetches = 0
 
     /// A cache over any source.
-    public init(source: any JWKSSource, configuration: Configuration = Configuration(), logger: Logger = Logger(label: "jot.jwks")) {
+    ///
+    /// - Parameters:
+    ///   - persistence: where to save each good set and restore it from when a restart meets an outage.
+    public init(
+        source: any JWKSSource,
+        configuration: Configuration = Configuration(),
+        persistence: JWKSPersistence? = nil,
+        logger: Logger = Logger(label: "jot.jwks")
+    ) {
         self.url = source.name
         self.source = source
+        self.persistence = persistence
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "jwks.url"] = .string(source.name)
@@ -145,10 +160,11 @@ public actor JWKSCache {
         client: HTTPClient,
         options: HTTPJWKSSource.Options = HTTPJWKSSource.Options(),
         configuration: Configuration = Configuration(),
+        persistence: JWKSPersistence? = nil,
         logger: Logger = Logger(label: "jot.jwks")
     ) throws(JWKSFetchError) {
         let source = try HTTPJWKSSource(url: url, client: client, options: options)
-        self.init(source: source, configuration: configuration, logger: logger)
+        self.init(source: source, configuration: configuration, persistence: persistence, logger: logger)
     }
 
     // MARK: Public API
@@ -180,7 +196,7 @@ public actor JWKSCache {
             keyIDs: current?.keySet.keyIDs ?? [],
             fetchedAt: current?.fetchedAt,
             freshUntil: current?.expiresAt,
-            usableUntil: current.map { $0.expiresAt.addingTimeInterval(configuration.staleWindow) },
+            usableUntil: current?.freshness.usableUntil,
             failingSince: outage?.since,
             lastError: outage?.lastError,
             fetches: fetches
@@ -199,7 +215,7 @@ public actor JWKSCache {
     }
 
     private func publishQuietSet() {
-        let quiet = current.map { ($0.keySet, $0.generation, $0.fetchedAt.addingTimeInterval($0.ttl * configuration.refreshAhead)) }
+        let quiet = current.map { ($0.keySet, $0.generation, $0.freshness.refreshDueAt) }
         quietSet.withLock { $0 = quiet }
     }
 
@@ -263,31 +279,49 @@ public actor JWKSCache {
         guard let snapshot = current else {
             // Never fetched: every lookup needs a fetch, but failures are not retried more often than retryInterval.
             if outage == nil || retryAllowed(now: now) || inFlight != nil {
-                if case .succeeded = await startFetch(now: now).value, let current { return current }
+                _ = await startFetch(now: now).value
+                // Fetched, or restored from the saved set after a failed fetch: answer by the usual rules.
+                if current != nil { return try await usableSnapshot(now: now) }
             }
             throw unavailable(staleWindow: nil, now: now)
         }
-        if now < snapshot.fetchedAt.addingTimeInterval(snapshot.ttl * configuration.refreshAhead) { return snapshot }
-        if now < snapshot.expiresAt {
+        let usableUntil = snapshot.freshness.usableUntil
+        switch snapshot.freshness.state(at: now) {
+        case .fresh:
+            return snapshot
+        case .refreshDue:
             refreshInBackground(now: now)
             return snapshot
-        }
-        let usableUntil = snapshot.expiresAt.addingTimeInterval(configuration.staleWindow)
-        if outage != nil {
+        case .stale where outage != nil:
             // Fetches are failing: answer from the last good set without waiting, retrying in the background.
-            if now < usableUntil {
-                refreshInBackground(now: now)
-                return serveStale(snapshot, now: now, usableUntil: usableUntil)
-            }
-            if retryAllowed(now: now) || inFlight != nil {
+            refreshInBackground(now: now)
+            return serveStale(snapshot, now: now, usableUntil: usableUntil)
+        case .stale:
+            // Expired with no failure known (no lookup during the refresh-ahead window): wait for one fetch.
+            if case .succeeded = await startFetch(now: now).value, let current { return current }
+            return serveStale(snapshot, now: now, usableUntil: usableUntil)
+        case .unusable:
+            if outage == nil || retryAllowed(now: now) || inFlight != nil {
                 if case .succeeded = await startFetch(now: now).value, let current { return current }
             }
             throw unavailable(staleWindow: Int(configuration.staleWindow), now: now)
         }
-        // Expired with no failure known (no lookup during the refresh-ahead window): wait for one fetch.
-        if case .succeeded = await startFetch(now: now).value, let current { return current }
-        if now < usableUntil { return serveStale(snapshot, now: now, usableUntil: usableUntil) }
-        throw unavailable(staleWindow: Int(configuration.staleWindow), now: now)
+    }
+
+    /// For ``JWKSRefreshService``: fetches (joining a fetch in flight) when the set is missing, due for a refresh or
+    /// failing and a retry is allowed, then says how long to wait before asking again (at least one second).
+    func backgroundRefresh(now: Date) async -> Duration {
+        let due = current.map { $0.freshness.state(at: now) != .fresh } ?? true
+        if due, inFlight != nil || outage == nil || retryAllowed(now: now) {
+            _ = await startFetch(now: now).value
+        }
+        let seconds: TimeInterval
+        if outage == nil, let current {
+            seconds = current.freshness.refreshDueAt.timeIntervalSince(now)
+        } else {
+            seconds = configuration.retryInterval - now.timeIntervalSince(lastAttempt ?? now)
+        }
+        return .milliseconds(Int64(max(1, seconds) * 1000))
     }
 
     private func refreshInBackground(now: Date) {
@@ -338,14 +372,11 @@ public actor JWKSCache {
         } catch {
             let fetchError = error as? JWKSFetchError ?? .transport(url: url, reason: String(describing: error))
             recordFailure(fetchError, now: now)
+            if current == nil { restore(now: now) }
             outcome = .failed(fetchError)
         }
         inFlight = nil
         return outcome
-    }
-
-    private func ttl(for maxAge: TimeInterval?) -> TimeInterval {
-        min(max(maxAge ?? configuration.defaultTTL, configuration.minimumTTL), configuration.maximumTTL)
     }
 
     private func apply(_ result: JWKSFetchResult, now: Date) throws(JWKSFetchError) {
@@ -355,11 +386,11 @@ public actor JWKSCache {
                 throw .invalidDocument(url: url, reason: "the source answered 'not modified' and no copy is cached")
             }
             snapshot.maxAge = maxAge ?? snapshot.maxAge
-            snapshot.fetchedAt = now
-            snapshot.ttl = ttl(for: snapshot.maxAge)
+            snapshot.freshness = JWKSFreshness(fetchedAt: now, maxAge: snapshot.maxAge, configuration: configuration)
             current = snapshot
+            save(snapshot)
             metrics.fetched(.notModified)
-            logger.debug("JWKS not modified", metadata: ["jwks.ttl": .stringConvertible(Int(snapshot.ttl))])
+            logger.debug("JWKS not modified", metadata: ["jwks.ttl": .stringConvertible(Int(snapshot.freshness.ttl))])
         case .document(let bytes, let etag, let maxAge):
             let parsed: JWKSet
             do {
@@ -393,10 +424,10 @@ public actor JWKSCache {
                 document: bytes,
                 etag: etag,
                 maxAge: maxAge,
-                fetchedAt: now,
-                ttl: ttl(for: maxAge),
+                freshness: JWKSFreshness(fetchedAt: now, maxAge: maxAge, configuration: configuration),
                 generation: generation
             )
+            if let current { save(current) }
             metrics.keyCount(parsed.keySet.keys.count)
             metrics.fetched(changed ? .updated : .unchanged)
             logChange(from: previous?.keySet, to: parsed.keySet)
@@ -411,51 +442,6 @@ public actor JWKSCache {
             )
             self.outage = nil
             metrics.failing(false)
-        }
-    }
-
-    /// Key IDs for a log line: quoted and escaped (they come from the JWKS host), comma-separated.
-    private static func kidList(_ ids: Set<String>) -> String {
-        ids.sorted().map { UntrustedText.quoted($0) }.joined(separator: ",")
-    }
-
-    private func logChange(from previous: JWSKeySet?, to next: JWSKeySet) {
-        let newIDs = Set(next.keyIDs)
-        guard let previous else {
-            logger.info("JWKS loaded", metadata: ["jwks.kids": .string(Self.kidList(newIDs))])
-            return
-        }
-        let oldIDs = Set(previous.keyIDs)
-        guard oldIDs != newIDs else { return }
-        logger.notice(
-            "JWKS keys rotated",
-            metadata: [
-                "jwks.added": .string(Self.kidList(newIDs.subtracting(oldIDs))),
-                "jwks.removed": .string(Self.kidList(oldIDs.subtracting(newIDs))),
-            ]
-        )
-    }
-
-    private func recordFailure(_ error: JWKSFetchError, now: Date) {
-        metrics.fetched(.error)
-        if var outage {
-            outage.lastError = error
-            self.outage = outage
-        } else {
-            outage = Outage(since: now, lastError: error)
-            metrics.failing(true)
-        }
-        if let current {
-            logger.warning(
-                "JWKS fetch failed (outage, not a rotation); keeping the last good key set",
-                metadata: [
-                    "jwks.error": .string(error.description),
-                    "jwks.fresh_until": .string(current.expiresAt.ISO8601Format()),
-                    "jwks.usable_until": .string(current.expiresAt.addingTimeInterval(configuration.staleWindow).ISO8601Format()),
-                ]
-            )
-        } else {
-            logger.error("JWKS fetch failed; no key set yet", metadata: ["jwks.error": .string(error.description)])
         }
     }
 }

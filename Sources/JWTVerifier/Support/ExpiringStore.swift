@@ -1,36 +1,36 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+package import FoundationEssentials
 #else
-import Foundation
+package import Foundation
 #endif
 
-/// The bounded, expiring map behind ``VerifiedTokenCache`` and ``AuthorizerPolicyCache``; a value type, so each
-/// cache guards it its own way (a lock, an actor).
+/// The bounded, expiring map behind ``VerifiedTokenCache`` and the serverless-auth example's policy cache; a value
+/// type, so each cache guards it its own way (a lock, an actor).
 ///
 /// Every entry has its own expiry. When full, one entry makes room, by second chance (close to LRU, O(1)
 /// amortised): entries are met in insertion order; an expired or never-hit one is dropped, one hit since it was
 /// last met moves to the back.
-struct ExpiringStore<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+package struct ExpiringStore<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry: Sendable {
         var value: Value
         var expiresAt: Date
         var referenced = false
     }
 
-    let maxEntries: Int
+    package let maxEntries: Int
     private var entries: [Key: Entry] = [:]
     /// Insertion order for eviction; may hold keys already removed (skipped when met).
     private var ring: [Key] = []
     private var head = 0
-    private(set) var hits = 0
-    private(set) var misses = 0
+    package private(set) var hits = 0
+    package private(set) var misses = 0
 
-    init(maxEntries: Int) { self.maxEntries = max(1, maxEntries) }
+    package init(maxEntries: Int) { self.maxEntries = max(1, maxEntries) }
 
-    var count: Int { entries.count }
+    package var count: Int { entries.count }
 
     /// The value stored for `key`, if it has not expired at `now`; counts a hit or a miss.
-    mutating func value(for key: Key, now: Date) -> Value? {
+    package mutating func value(for key: Key, now: Date) -> Value? {
         guard var entry = entries[key] else {
             misses += 1
             return nil
@@ -49,7 +49,7 @@ struct ExpiringStore<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     }
 
     /// Stores `value` until `expiresAt` (nothing when that is not after `now`), making room when full.
-    mutating func insert(_ value: Value, for key: Key, expiresAt: Date, now: Date) {
+    package mutating func insert(_ value: Value, for key: Key, expiresAt: Date, now: Date) {
         guard now < expiresAt else { return }
         if entries[key] == nil {
             while entries.count >= maxEntries { evictOne(now: now) }
@@ -59,9 +59,9 @@ struct ExpiringStore<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         compactIfNeeded()
     }
 
-    mutating func remove(_ key: Key) { entries[key] = nil }
+    package mutating func remove(_ key: Key) { entries[key] = nil }
 
-    mutating func removeAll() {
+    package mutating func removeAll() {
         entries.removeAll()
         ring.removeAll()
         head = 0

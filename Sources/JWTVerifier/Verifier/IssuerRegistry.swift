@@ -21,11 +21,22 @@ public struct IssuerRegistry: Sendable {
     }
 
     private var sources: [String: KeySource]
+    /// The key source of tokens without `iss`, when one is configured (see ``init(_:tokensWithoutIssuer:)``).
+    public private(set) var tokensWithoutIssuer: KeySource?
 
     public init() { self.sources = [:] }
 
     /// Issuers (exact `iss` strings) and their key sources.
-    public init(_ sources: [String: KeySource]) { self.sources = sources }
+    ///
+    /// - Parameters:
+    ///   - sources: issuers and their key sources.
+    ///   - tokensWithoutIssuer: the key source for tokens that carry no `iss` at all, for a single-issuer setup whose
+    ///     tokens never name it (the documented shared-secret sample). `nil` (the default) refuses them. A token that
+    ///     does carry an `iss` must still name a configured issuer.
+    public init(_ sources: [String: KeySource], tokensWithoutIssuer: KeySource? = nil) {
+        self.sources = sources
+        self.tokensWithoutIssuer = tokensWithoutIssuer
+    }
 
     /// Adds (or replaces) an issuer.
     public mutating func register(issuer: String, source: KeySource) { sources[issuer] = source }
@@ -35,12 +46,18 @@ public struct IssuerRegistry: Sendable {
 
     public func source(for issuer: String) -> KeySource? { sources[issuer] }
 
+    /// The source for a token's `iss`, or for a token without one.
+    func source(forIssuer issuer: String?) -> KeySource? {
+        guard let issuer else { return tokensWithoutIssuer }
+        return sources[issuer]
+    }
+
     /// Prefetches every remote JWKS concurrently, for start-up.
     ///
     /// - Throws: the first ``JWKSFetchError``; the other fetches still complete.
     public func prefetch(now: Date = Date()) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for case .jwks(let cache) in sources.values {
+            for case .jwks(let cache) in Array(sources.values) + [tokensWithoutIssuer].compactMap({ $0 }) {
                 group.addTask { try await cache.prefetch(now: now) }
             }
             try await group.waitForAll()

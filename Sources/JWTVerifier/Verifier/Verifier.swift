@@ -11,7 +11,11 @@ public import Foundation
 /// Order of checks: size and structure; allowed `alg` and expected `typ`; the unverified `iss` picks the issuer's key
 /// source (unknown or missing `iss` is refused before any key lookup); the key is found by `kid` and pinned `alg`
 /// (an unknown kid costs at most one refetch per cooldown); the signature; then the claims (`iss` again, now
-/// verified, `aud`, `exp`, `nbf`, `iat` with leeway); finally the required scopes.
+/// verified, `aud`, `exp`, `nbf`, `iat` with leeway). Scopes are read once into the ``VerifiedToken``; which scopes a
+/// route needs is the caller's policy (``VerifiedToken/missingScopes(_:)``, HummingbirdJWT's `ScopePolicy`).
+///
+/// An audience is required: a token minted for another service of the same issuer must not pass here. Services that
+/// really accept any audience say so with ``Configuration/allowInsecureAnyAudience``.
 ///
 /// ```swift
 /// let cache = try JWKSCache(url: "https://issuer.example/.well-known/jwks.json", client: client)
@@ -19,20 +23,22 @@ public import Foundation
 ///     issuers: IssuerRegistry(["https://issuer.example": .jwks(cache)]),
 ///     configuration: .init(audiences: ["photos"], expectedType: "at+jwt")
 /// )
-/// let token = try await verifier.verify(bearer, requiredScopes: ["photos:read"])
+/// let token = try await verifier.verify(bearer)
+/// guard token.missingScopes(["photos:read"]).isEmpty else { … }
 /// ```
 public struct Verifier: Sendable {
     public struct Configuration: Sendable {
-        /// Accepted audiences: `aud` must contain one; `nil` does not check `aud` (only for single-audience setups).
-        public var audiences: Set<String>?
+        /// Accepted audiences: `aud` must contain one. An empty set accepts no token, unless
+        /// ``allowInsecureAnyAudience`` is set.
+        public var audiences: Set<String>
+        /// Skips the `aud` check. Insecure: any token of the issuer, whatever service it was minted for, passes.
+        public var allowInsecureAnyAudience: Bool
         /// Accepted algorithms; `nil` accepts whatever algorithm the issuer's key is bound to.
         public var allowedAlgorithms: Set<JWSAlgorithm>?
         /// Clock-skew allowance for `exp`, `nbf` and `iat`, in seconds.
         public var leeway: Int
         /// Required `typ` header (`at+jwt` for RFC 9068 access tokens); `nil` does not check it.
         public var expectedType: String?
-        /// Scopes every token must grant; ``Verifier/verify(_:requiredScopes:now:)`` adds per-call ones.
-        public var requiredScopes: Set<String>
         /// Claims that must be present (`exp` by default).
         public var requiredClaims: Set<String>
         /// Maximum age since `iat`, in seconds.
@@ -44,12 +50,15 @@ public struct Verifier: Sendable {
         /// The verified-token cache; `nil` (the default) verifies every signature.
         public var tokenCache: VerifiedTokenCache.Configuration?
 
+        /// - Parameters:
+        ///   - audiences: the accepted audiences (required; `aud` must contain one).
+        ///   - allowInsecureAnyAudience: skip the `aud` check (insecure; see ``allowInsecureAnyAudience``).
         public init(
-            audiences: Set<String>? = nil,
+            audiences: Set<String>,
+            allowInsecureAnyAudience: Bool = false,
             allowedAlgorithms: Set<JWSAlgorithm>? = nil,
             leeway: Int = 30,
             expectedType: String? = nil,
-            requiredScopes: Set<String> = [],
             requiredClaims: Set<String> = ["exp"],
             maxTokenAge: Int? = nil,
             maxTokenLength: Int = CompactJWS.defaultMaxLength,
@@ -57,10 +66,10 @@ public struct Verifier: Sendable {
             tokenCache: VerifiedTokenCache.Configuration? = nil
         ) {
             self.audiences = audiences
+            self.allowInsecureAnyAudience = allowInsecureAnyAudience
             self.allowedAlgorithms = allowedAlgorithms
             self.leeway = leeway
             self.expectedType = expectedType
-            self.requiredScopes = requiredScopes
             self.requiredClaims = requiredClaims
             self.maxTokenAge = maxTokenAge
             self.maxTokenLength = maxTokenLength
@@ -75,13 +84,13 @@ public struct Verifier: Sendable {
     public let tokenCache: VerifiedTokenCache?
     private let policy: ValidationPolicy
 
-    public init(issuers: IssuerRegistry, configuration: Configuration = Configuration()) {
+    public init(issuers: IssuerRegistry, configuration: Configuration) {
         self.issuers = issuers
         self.configuration = configuration
         self.tokenCache = configuration.tokenCache.map { VerifiedTokenCache(configuration: $0) }
         self.policy = ValidationPolicy(
             issuers: nil,
-            audiences: configuration.audiences,
+            audiences: configuration.allowInsecureAnyAudience ? nil : configuration.audiences,
             leeway: configuration.leeway,
             requiredClaims: configuration.requiredClaims,
             expectedType: configuration.expectedType,
@@ -94,15 +103,10 @@ public struct Verifier: Sendable {
 
     /// Verifies a token with the configured requirements.
     ///
-    /// - Throws: ``JOSEError`` (structure, `alg`, key, signature), ``TokenValidationError`` (claims, `typ`) or
-    ///   ``VerifierError`` (issuer, remote keys, scopes).
+    /// - Returns: the token's identity, scopes read.
+    /// - Throws: ``JOSEError`` (structure, `alg`, key, signature), ``TokenValidationError`` (claims, `typ`, scope claims)
+    ///   or ``VerifierError`` (issuer, remote keys).
     public func verify(_ token: String, now: Date = Date()) async throws -> VerifiedToken {
-        try await verify(token, requiredScopes: [], now: now)
-    }
-
-    /// Verifies a token and requires `requiredScopes` on top of the configured ones.
-    public func verify(_ token: String, requiredScopes: Set<String>, now: Date = Date()) async throws -> VerifiedToken {
-        let required = configuration.requiredScopes.union(requiredScopes)
         if let tokenCache, let entry = tokenCache.lookup(token, now: now) {
             let hit: VerifiedToken?
             do {
@@ -111,27 +115,35 @@ public struct Verifier: Sendable {
                 tokenCache.remove(token)
                 throw error
             }
-            if let hit {
-                try Self.check(hit, requiredScopes: required)
-                return hit
-            }
+            if let hit { return hit }
             tokenCache.remove(token)
         }
 
         let jws = try CompactJWS(token, maxLength: policy.maxTokenLength, understoodCriticalHeaders: policy.understoodCriticalHeaders)
         try policy.validate(header: jws.header)
-        let issuer = try Self.unverifiedIssuer(of: jws, configured: issuers)
-        guard let source = issuers.source(for: issuer) else {
+        // The payload is read once: its unverified `iss` picks the key source, and the same claims are validated
+        // once the signature over them verified.
+        let payload = try jws.payloadObject()
+        let issuer = try Self.unverifiedIssuer(in: payload)
+        guard let source = issuers.source(forIssuer: issuer) else {
+            guard let issuer else { throw VerifierError.missingIssuer(configured: issuers.issuers) }
             throw VerifierError.unknownIssuer(issuer, configured: issuers.issuers)
         }
         let (key, generation) = try await source.resolve(jws.header, now: now)
-        var issuerPolicy = policy
-        issuerPolicy.issuers = [issuer]
-        let jwt = try jws.verifyJWT(with: key, policy: issuerPolicy, now: now)
-        let verified = VerifiedToken(jwt: jwt, issuer: issuer, scopes: try VerifiedToken.scopes(in: jwt.claims))
+        let jwt = try jws.verifyJWT(with: key, payload: payload, policy: policy(for: issuer), now: now)
+        let verified = try VerifiedToken(jwt: jwt, issuer: issuer ?? "")
         if let tokenCache { tokenCache.insert(token, verified: verified, generation: generation, now: now) }
-        try Self.check(verified, requiredScopes: required)
         return verified
+    }
+
+    /// Verifies a token and decodes its claims into `type`, jwt-kit style.
+    ///
+    /// Everything ``verify(_:now:)`` checks is checked first — signature, `iss`, `aud`, `exp`, `nbf`, `iat`, `typ` —
+    /// so `type` carries only what the service needs; the claims were read by the strict reader (duplicates refused).
+    ///
+    /// - Throws: what ``verify(_:now:)`` throws, or ``VerifierError/claimsNotDecodable(type:reason:)``.
+    public func verify<Claims: Decodable>(_ token: String, as type: Claims.Type, now: Date = Date()) async throws -> Claims {
+        try await verify(token, now: now).claims(as: type)
     }
 
     /// Prefetches every issuer's JWKS, for start-up.
@@ -142,29 +154,28 @@ public struct Verifier: Sendable {
     /// A cached verification still holds when its key set is unchanged and its time-based claims still pass.
     /// `nil` means "verify again"; a thrown error (expired, key gone and not refetchable) is the answer.
     private func revalidate(_ entry: VerifiedTokenCache.Entry, now: Date) async throws -> VerifiedToken? {
-        guard let source = issuers.source(for: entry.token.issuer) else { return nil }
+        let issuer = entry.token.claims.issuer
+        guard let source = issuers.source(forIssuer: issuer) else { return nil }
         let (_, generation) = try await source.resolve(entry.token.header, now: now)
         guard generation == entry.generation else { return nil }
-        var issuerPolicy = policy
-        issuerPolicy.issuers = [entry.token.issuer]
-        try issuerPolicy.validate(claims: entry.token.claims, now: now)
+        try policy(for: issuer).validate(claims: entry.token.claims, now: now)
         return entry.token
     }
 
-    private static func unverifiedIssuer(of jws: CompactJWS, configured: IssuerRegistry) throws -> String {
-        guard let value = try jws.payloadObject()["iss"] else {
-            throw VerifierError.missingIssuer(configured: configured.issuers)
-        }
+    /// The claims policy for a token of `issuer`: its `iss` must be that issuer (a token without `iss`, accepted only
+    /// through ``IssuerRegistry/tokensWithoutIssuer``, has none to check).
+    private func policy(for issuer: String?) -> ValidationPolicy {
+        var issuerPolicy = policy
+        issuerPolicy.issuers = issuer.map { [$0] }
+        return issuerPolicy
+    }
+
+    /// The token's `iss`, still unverified, or `nil` when it has none.
+    private static func unverifiedIssuer(in payload: JSONObject) throws -> String? {
+        guard let value = payload["iss"] else { return nil }
         guard case .string(let issuer) = value else {
             throw TokenValidationError.invalidClaim(name: "iss", reason: "must be a string, got \(value.typeName)")
         }
         return issuer
-    }
-
-    private static func check(_ token: VerifiedToken, requiredScopes: Set<String>) throws {
-        let missing = requiredScopes.subtracting(token.scopes)
-        guard missing.isEmpty else {
-            throw VerifierError.missingScopes(required: requiredScopes.sorted(), missing: missing.sorted())
-        }
     }
 }

@@ -6,7 +6,7 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// Why the verifier refused a token for a reason of its own (issuer selection, remote keys, scopes).
+/// Why the verifier refused a token for a reason of its own (issuer selection, remote keys).
 ///
 /// Structural, key and signature problems are ``JOSEError``s and claim problems are ``TokenValidationError``s, as
 /// thrown by the JOSE layer. Messages never contain the token.
@@ -22,8 +22,8 @@ public enum VerifierError: Error, Sendable, Hashable, CustomStringConvertible {
     /// No usable key set: fetching has failed since `since`, and either no set was ever fetched (`staleWindow` nil)
     /// or the last good one is older than its freshness plus the stale window.
     case jwksUnavailable(url: String, since: Date, cause: JWKSFetchError, staleWindow: Int?)
-    /// The token verified but lacks scopes the caller requires.
-    case missingScopes(required: [String], missing: [String])
+    /// The token verified, and its claims do not decode into the caller's type (``Verifier/verify(_:as:now:)``).
+    case claimsNotDecodable(type: String, reason: String)
 
     public var description: String {
         switch self {
@@ -38,8 +38,8 @@ public enum VerifierError: Error, Sendable, Hashable, CustomStringConvertible {
         case .jwksUnavailable(let url, let since, let cause, let staleWindow):
             "JWKS from \(url) unavailable since \(since.ISO8601Format()): \(cause); "
                 + (staleWindow.map { "stale window of \($0) s exhausted" } ?? "no key set has been fetched yet")
-        case .missingScopes(let required, let missing):
-            "token lacks scope\(missing.count == 1 ? "" : "s") \(Self.list(missing)) (required: \(Self.list(required)))"
+        case .claimsNotDecodable(let type, let reason):
+            "claims do not decode as \(type): \(reason)"
         }
     }
 

@@ -8,7 +8,11 @@ public struct TokenVerify: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify a JWT's signature and claims; print its header and claims as JSON.",
-        discussion: "Exits 0 when the token is valid; otherwise exits 1 with the precise reason on stderr."
+        discussion: """
+            Exits 0 when the token is valid; otherwise exits 1 with the precise reason on stderr. Without --issuer or \
+            --audience those checks are skipped, and a warning on stderr says so: a token of any issuer or minted for \
+            any service would pass them.
+            """
     )
 
     @Argument(help: "The compact JWT, or - to read it from standard input.")
@@ -56,8 +60,18 @@ public struct TokenVerify: AsyncParsableCommand {
         print(try await output())
     }
 
+    /// The checks no flag asked for, as the warning printed on stderr (`nil` when every one is on).
+    package var skippedChecksWarning: String? {
+        var skipped: [String] = []
+        if issuer.isEmpty { skipped.append("the issuer (iss; pass --issuer)") }
+        if audience.isEmpty { skipped.append("the audience (aud; pass --audience)") }
+        guard !skipped.isEmpty else { return nil }
+        return "warning: not checked: \(skipped.joined(separator: " and ")); a token of any issuer or audience passes these"
+    }
+
     /// The JSON printed on success; throws ``CLIError/invalidToken(_:)`` with the reason otherwise.
     package func output(environment: [String: String]? = nil) async throws -> String {
+        if let skippedChecksWarning { IO.printError(skippedChecksWarning) }
         let trust = try await keys.load(environment: environment)
         var required = Set(require)
         if !noExpRequired { required.insert("exp") }

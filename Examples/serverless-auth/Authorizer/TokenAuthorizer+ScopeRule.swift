@@ -18,7 +18,7 @@ extension TokenAuthorizer {
     /// - Parameters:
     ///   - scopes: the user's scopes.
     ///   - methodArn: `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{VERB}/{path}`.
-    public static func isAllowed(scopes: some Sequence<String>, methodArn: String) -> Bool {
+    static func isAllowed(scopes: some Sequence<String>, methodArn: String) -> Bool {
         let arn = methodArn.utf8
         return scopes.contains { scope in
             // Compared as bytes: no Unicode normalisation, exactly what API Gateway sends.

@@ -1,9 +1,10 @@
-public import JOSE
+import JOSE
+import JWTVerifier
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// The documented serverless-auth Lambda authorizer, mirrored: from a token and a method ARN to an IAM policy.
@@ -19,34 +20,29 @@ public import Foundation
 /// Differences from the sample, all on the safe side: scopes match on a path-segment boundary; empty scopes grant
 /// nothing; a `user` claim of the wrong shape is `Unauthorized` rather than a crash; the policy cache is keyed by token
 /// and resource and never outlives the token; nothing about the token is logged.
-public struct TokenAuthorizer: Sendable {
-    /// The verification keys (for the documented flow, the HS256 `JWT_SECRET`).
-    public let keys: JWSKeySet
-    /// What the token must satisfy besides its signature.
-    public let policy: ValidationPolicy
+struct TokenAuthorizer: Sendable {
+    /// The library's verifier over the documented key (for the documented flow, the HS256 `JWT_SECRET`): the one
+    /// verification path, configured as the sample's `jwt.verify(token, secret)`.
+    let verifier: Verifier
     /// Reused policies; `nil` verifies every call.
-    public let cache: AuthorizerPolicyCache?
+    let cache: AuthorizerPolicyCache?
 
     /// The sample's `jwt.verify(token, secret)`: `exp` required and checked without leeway, `nbf` honoured, and only
-    /// the algorithm pinned to the key accepted.
-    public static let documentedPolicy = ValidationPolicy(leeway: 0, requiredClaims: ["exp"])
+    /// the algorithm pinned to the key accepted. The documented tokens name neither issuer nor audience: the key is
+    /// the verifier's source for tokens without `iss` (a token that names an issuer is refused), and the audience
+    /// check is skipped by its loudly named opt-out — the secret is this one service's own.
+    static let documentedConfiguration = Verifier.Configuration(audiences: [], allowInsecureAnyAudience: true, leeway: 0, requiredClaims: ["exp"])
 
-    public init(keys: JWSKeySet, policy: ValidationPolicy = TokenAuthorizer.documentedPolicy, cache: AuthorizerPolicyCache? = AuthorizerPolicyCache())
-    {
-        self.keys = keys
-        self.policy = policy
+    init(keys: JWSKeySet, cache: AuthorizerPolicyCache? = AuthorizerPolicyCache()) {
+        self.verifier = Verifier(issuers: IssuerRegistry([:], tokensWithoutIssuer: .keys(keys)), configuration: Self.documentedConfiguration)
         self.cache = cache
     }
 
     /// The documented setup: an HS256 shared secret (`JWT_SECRET`).
     ///
     /// - Throws: `JOSEError.hmacKeyTooShort` for a secret under 32 bytes (RFC 7518 §3.2).
-    public init(
-        secret: some Collection<UInt8>,
-        policy: ValidationPolicy = TokenAuthorizer.documentedPolicy,
-        cache: AuthorizerPolicyCache? = AuthorizerPolicyCache()
-    ) throws(JOSEError) {
-        self.init(keys: JWSKeySet([try JWSVerificationKey(hmacSecret: secret, algorithm: .HS256)]), policy: policy, cache: cache)
+    init(secret: some Collection<UInt8>, cache: AuthorizerPolicyCache? = AuthorizerPolicyCache()) throws(JOSEError) {
+        self.init(keys: JWSKeySet([try JWSVerificationKey(hmacSecret: secret, algorithm: .HS256)]), cache: cache)
     }
 
     /// Decides whether `token` may call `methodArn`.
@@ -57,17 +53,17 @@ public struct TokenAuthorizer: Sendable {
     ///   - now: the time `exp` and `nbf` are checked against, and the cache's clock.
     /// - Returns: an `Allow` or `Deny` policy for `methodArn`.
     /// - Throws: ``AuthorizerError/unauthorized(reason:)`` when the token does not verify or has no usable `user`.
-    public func authorize(token: String, methodArn: String, now: Date = Date()) async throws(AuthorizerError) -> AuthorizerResponse {
+    func authorize(token: String, methodArn: String, now: Date = Date()) async throws(AuthorizerError) -> AuthorizerResponse {
         if let cache, let cached = await cache.policy(token: token, resource: methodArn, now: now) {
             return cached
         }
-        let jwt: VerifiedJWT
+        let verified: VerifiedToken
         do {
-            jwt = try keys.verify(token, policy: policy, now: now)
+            verified = try await verifier.verify(token, now: now)
         } catch {
             throw .unauthorized(reason: String(describing: error))
         }
-        let user = try Self.user(in: jwt.claims)
+        let user = try Self.user(in: verified.claims)
         let response = AuthorizerResponse(
             principalID: user.username,
             effect: Self.isAllowed(scopes: user.scopes, methodArn: methodArn) ? .allow : .deny,
@@ -75,7 +71,7 @@ public struct TokenAuthorizer: Sendable {
             context: ["user": JSONWriter.string(.object(user.object))]
         )
         if let cache {
-            await cache.store(response, token: token, resource: methodArn, tokenExpiresAt: jwt.claims.expirationDate, now: now)
+            await cache.store(response, token: token, resource: methodArn, tokenExpiresAt: verified.expiresAt, now: now)
         }
         return response
     }

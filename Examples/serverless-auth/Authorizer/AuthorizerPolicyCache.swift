@@ -1,7 +1,9 @@
+import JWTVerifier
+
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// Policies the documented authorizer returned, reused for the same token **and** the same method ARN.
@@ -15,9 +17,9 @@ public import Foundation
 ///
 /// Bounded in entries: when full, an expired or unused entry makes room, oldest first (``ExpiringStore``'s second
 /// chance). Time is passed in, never read.
-public actor AuthorizerPolicyCache {
-    public static let defaultTTL = 300
-    public static let maximumTTL = 3600
+actor AuthorizerPolicyCache {
+    static let defaultTTL = 300
+    static let maximumTTL = 3600
 
     struct Key: Hashable, Sendable {
         let token: String
@@ -25,12 +27,12 @@ public actor AuthorizerPolicyCache {
     }
 
     /// Seconds a policy is reused; 0 means never.
-    public nonisolated let ttl: Int
-    public nonisolated let maxEntries: Int
+    nonisolated let ttl: Int
+    nonisolated let maxEntries: Int
     private var entries: ExpiringStore<Key, AuthorizerResponse>
 
     /// A cache with the documented default TTL of 300 s and room for 10 000 policies.
-    public init() {
+    init() {
         self.ttl = Self.defaultTTL
         self.maxEntries = 10_000
         self.entries = ExpiringStore(maxEntries: maxEntries)
@@ -40,7 +42,7 @@ public actor AuthorizerPolicyCache {
     ///   - ttl: seconds, 0 (off) to 3600.
     ///   - maxEntries: most policies kept.
     /// - Throws: ``AuthorizerError/invalidCacheTTL(seconds:)``, ``AuthorizerError/invalidCacheSize(_:)``.
-    public init(ttl: Int, maxEntries: Int = 10_000) throws(AuthorizerError) {
+    init(ttl: Int, maxEntries: Int = 10_000) throws(AuthorizerError) {
         guard (0...Self.maximumTTL).contains(ttl) else { throw .invalidCacheTTL(seconds: ttl) }
         guard maxEntries >= 1 else { throw .invalidCacheSize(maxEntries) }
         self.ttl = ttl
@@ -48,17 +50,17 @@ public actor AuthorizerPolicyCache {
         self.entries = ExpiringStore(maxEntries: maxEntries)
     }
 
-    public var count: Int { entries.count }
-    public var hits: Int { entries.hits }
-    public var misses: Int { entries.misses }
+    var count: Int { entries.count }
+    var hits: Int { entries.hits }
+    var misses: Int { entries.misses }
 
     /// The policy cached for this token and resource, if still fresh at `now`.
-    public func policy(token: String, resource: String, now: Date) -> AuthorizerResponse? {
+    func policy(token: String, resource: String, now: Date) -> AuthorizerResponse? {
         entries.value(for: Key(token: token, resource: resource), now: now)
     }
 
     /// Keeps `response` for this token and resource until the earlier of `now + ttl` and `tokenExpiresAt`.
-    public func store(_ response: AuthorizerResponse, token: String, resource: String, tokenExpiresAt: Date?, now: Date) {
+    func store(_ response: AuthorizerResponse, token: String, resource: String, tokenExpiresAt: Date?, now: Date) {
         guard ttl > 0 else { return }
         var expiresAt = now.addingTimeInterval(TimeInterval(ttl))
         if let tokenExpiresAt, tokenExpiresAt < expiresAt { expiresAt = tokenExpiresAt }
@@ -66,5 +68,5 @@ public actor AuthorizerPolicyCache {
     }
 
     /// Drops every policy (for example after the signing secret changed).
-    public func removeAll() { entries.removeAll() }
+    func removeAll() { entries.removeAll() }
 }

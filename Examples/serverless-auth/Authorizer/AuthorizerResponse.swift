@@ -1,4 +1,4 @@
-public import JOSE
+import JOSE
 
 /// The documented authorizer's answer: an IAM policy for one method ARN, the principal, and the context handed to
 /// the protected handler.
@@ -10,39 +10,39 @@ public import JOSE
 ///                     "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "arn:…/GET/pangolins"}]},
 ///  "context": {"user": "{\"username\":\"Cthon98\",\"scopes\":[\"pangolins\"]}"}}
 /// ```
-public struct AuthorizerResponse: Sendable, Hashable {
+struct AuthorizerResponse: Sendable, Hashable {
     /// The policy statement's effect: `Allow` lets API Gateway call the handler; `Deny` answers 403.
-    public enum Effect: String, Sendable, Hashable {
+    enum Effect: String, Sendable, Hashable {
         case allow = "Allow"
         case deny = "Deny"
     }
 
     /// The `principalId`: the user's `username`.
-    public let principalID: String
-    public let effect: Effect
+    let principalID: String
+    let effect: Effect
     /// The method ARN the policy is for (`Resource`).
-    public let resource: String
+    let resource: String
     /// The authorizer context: string values, as API Gateway passes them to the handler.
-    public let context: [String: String]
+    let context: [String: String]
 
-    public init(principalID: String, effect: Effect, resource: String, context: [String: String]) {
+    init(principalID: String, effect: Effect, resource: String, context: [String: String]) {
         self.principalID = principalID
         self.effect = effect
         self.resource = resource
         self.context = context
     }
 
-    public var isAllowed: Bool { effect == .allow }
+    var isAllowed: Bool { effect == .allow }
 
     /// The `user` object of the token, read back from the context's JSON string (as the documented handler does with
     /// `JSON.parse(event.requestContext.authorizer.user)`); `nil` when absent or not a JSON object.
-    public var user: JSONObject? {
+    var user: JSONObject? {
         guard let text = context["user"] else { return nil }
         return try? JSONReader().parse(Array(text.utf8)).objectValue
     }
 
     /// The response as JSON: `principalId`, `policyDocument`, `context` (context members sorted by name).
-    public var jsonObject: JSONObject {
+    var jsonObject: JSONObject {
         let statement: JSONObject = [
             "Action": "execute-api:Invoke",
             "Effect": .string(effect.rawValue),
@@ -58,5 +58,5 @@ public struct AuthorizerResponse: Sendable, Hashable {
     }
 
     /// ``jsonObject`` as compact JSON text.
-    public var json: String { JSONWriter.string(jsonObject) }
+    var json: String { JSONWriter.string(jsonObject) }
 }

@@ -1,5 +1,5 @@
 /// Why the documented authorizer refused a token, or why its cache cannot be configured so.
-public enum AuthorizerError: Error, Sendable, Hashable, CustomStringConvertible {
+enum AuthorizerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The token is malformed, not signed by the key, expired, or lacks the documented `user` claim. The sample
     /// answers `callback('Unauthorized')`, which API Gateway turns into 401 `{"message":"Unauthorized"}`; a
     /// valid token without the scope is not an error but a `Deny` policy (403).
@@ -9,7 +9,7 @@ public enum AuthorizerError: Error, Sendable, Hashable, CustomStringConvertible 
     /// A policy cache that could hold no entry.
     case invalidCacheSize(Int)
 
-    public var description: String {
+    var description: String {
         switch self {
         case .unauthorized(let reason):
             "Unauthorized: \(reason)"
