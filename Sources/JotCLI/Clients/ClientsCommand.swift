@@ -33,8 +33,7 @@ public struct ClientsCommand: AsyncParsableCommand {
         /// The secret, and whether it was generated (and so must be printed).
         func secret() -> (value: String, generated: Bool) {
             guard secretStdin else { return (ClientSecret.generate(), true) }
-            let line = IO.readStandardInput(limit: 4096).split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            return (String(line).trimmingCharacters(in: CharacterSet(charactersIn: "\r")), false)
+            return (UsersCommand.Add.firstLine(IO.readStandardInput(limit: 4096)), false)
         }
     }
 

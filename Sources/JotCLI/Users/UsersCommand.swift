@@ -49,8 +49,10 @@ public struct UsersCommand: AsyncParsableCommand {
         }
 
         static func firstLine(_ text: String) -> String {
-            String(text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-                .trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
+            // Split on scalars: "\r\n" is one Character, so a Character split would never end a Windows line.
+            var line = String(String.UnicodeScalarView(text.unicodeScalars.prefix { $0 != "\n" }))
+            if line.unicodeScalars.last == "\r" { line.unicodeScalars.removeLast() }
+            return line
         }
 
         static func prompt() throws -> String {

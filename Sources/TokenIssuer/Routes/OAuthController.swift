@@ -265,6 +265,9 @@ struct OAuthController: Sendable {
     /// RFC 6749 §3.3: the requested scope narrows the client's; none requested → all of them.
     static func scopes(requested: String?, allowed: [String], client: String) throws(OAuthError) -> [String] {
         guard let requested else { return allowed }
+        guard requested.contains(where: { $0 != " " }) else {
+            throw OAuthError(.invalidScope, "scope has no scope token; leave it out to get all of the client's scopes (RFC 6749 §3.3)")
+        }
         var result: [String] = []
         for token in requested.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
             guard UserValidation.isScopeToken(token) else {
