@@ -25,7 +25,6 @@ public struct ResourceService {
     }
 
     public let name: String
-    private var fetchOptions: HTTPJWKSSource.Options { HTTPJWKSSource.Options(allowInsecureHTTP: options.allowInsecureHTTP) }
     public let options: ResourceServiceOptions
     public let defaultPort: Int
 
@@ -44,6 +43,8 @@ public struct ResourceService {
             timeout: .init(connect: .seconds(5), read: .seconds(5))
         )
         configuration.httpVersion = .http1Only
+        // A refused certificate is reported at once, not retried until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             try await serve(client: client, logger: logger, routes: routes)
@@ -54,7 +55,22 @@ public struct ResourceService {
         try await client.shutdown()
     }
 
+    /// The fetch rules for the issuer's URLs: `--allow-insecure-http`, and `--jwks-ca-file` as the trust roots.
+    private func fetchOptions() throws -> HTTPJWKSSource.Options {
+        var trustRoots = TrustRoots.system
+        if let file = options.jwksCAFile {
+            do {
+                trustRoots = try TrustRoots(pemFile: file)
+            } catch {
+                throw ExampleError.invalidOption("--jwks-ca-file: \(error)")
+            }
+        }
+        return HTTPJWKSSource.Options(allowInsecureHTTP: options.allowInsecureHTTP, trustRoots: trustRoots)
+    }
+
     private func serve(client: HTTPClient, logger: Logger, routes: (Router<JWTRequestContext>, Setup) -> Void) async throws {
+        let fetchOptions = try fetchOptions()
+        let edge = ServerEdge(limits: try options.limits.resolve(), tls: try options.tls.resolve())
         let keySource: IssuerRegistry.KeySource
         let keysDescription: String
         let cache: JWKSCache?
@@ -63,7 +79,7 @@ public struct ResourceService {
             keysDescription = "HS256 secret from $\(secretEnv)"
             cache = nil
         } else {
-            let jwksURL = try await locateJWKS(client: client, logger: logger)
+            let jwksURL = try await locateJWKS(client: client, fetchOptions: fetchOptions, logger: logger)
             let jwks = try JWKSCache(url: jwksURL, client: client, options: fetchOptions, logger: Logger(label: "\(name).jwks"))
             do {
                 try await jwks.prefetch()
@@ -88,7 +104,6 @@ public struct ResourceService {
             )
         )
         let name = self.name
-        let edge = ServerEdge(limits: try options.limits.resolve())
         let router = Router(context: JWTRequestContext.self)
         router.add(middleware: edge.inFlight.middleware(context: JWTRequestContext.self))
         router.add(middleware: LogRequestsMiddleware(.info))
@@ -107,6 +122,11 @@ public struct ResourceService {
                     "failing": .bool(status.failingSince != nil),
                     "fetches": .number(JSONNumber(status.fetches)),
                 ])
+            }
+            if let problem = edge.tls?.problem {
+                // Still serving HTTPS with the previous certificate.
+                if health["status"] == "ok" { health["status"] = "degraded" }
+                health["tls"] = .string("certificate reload failed, serving the previous one: \(problem)")
             }
             if let tokenCache = verifier.tokenCache {
                 health["token_cache"] = .object([
@@ -128,11 +148,12 @@ public struct ResourceService {
             router: router,
             server: edge.server,
             configuration: edge.configuration(address: .hostname(options.host, port: port), serverName: name),
+            services: edge.services(logger: logger),
             onServerRunning: { channel in
                 logger.info(
                     "\(name) listening",
                     metadata: [
-                        "address": .string("http://\(host):\(channel.localAddress?.port ?? port)"),
+                        "address": .string("\(edge.scheme)://\(host):\(channel.localAddress?.port ?? port)"),
                         "jwt.iss": .string(issuer),
                         "jwt.aud": .string(audience),
                         "jwt.typ": .string(tokenType),
@@ -147,7 +168,7 @@ public struct ResourceService {
     }
 
     /// `--jwks-url`, or the `jwks_uri` of the issuer's discovery document.
-    private func locateJWKS(client: HTTPClient, logger: Logger) async throws -> String {
+    private func locateJWKS(client: HTTPClient, fetchOptions: HTTPJWKSSource.Options, logger: Logger) async throws -> String {
         if let url = options.jwksURL { return url }
         let jwksURL: String
         do {
