@@ -173,6 +173,10 @@ public struct ResourceService {
         let jwksURL: String
         do {
             jwksURL = try await OIDCDiscovery.jwksURI(issuer: options.issuer, client: client, options: fetchOptions)
+        } catch let error as JWKSFetchError {
+            // A refused certificate is not an issuer that is down: say so, with the reason and its fix.
+            if case .tls = error { throw ExampleError.discoveryRefused(issuer: options.issuer, reason: error.description) }
+            throw ExampleError.discoveryFailed(issuer: options.issuer, reason: error.description)
         } catch {
             throw ExampleError.discoveryFailed(issuer: options.issuer, reason: String(describing: error))
         }

@@ -6,6 +6,7 @@ for 127.0.0.1 and localhost, a renewal, an expired one, one for another name, a 
 
   * `jot serve --tls-certificate --tls-key` refuses a key readable by others; serves HTTPS only (plain http gets no
     answer), TLS 1.2+ (a TLS 1.1 client is refused), and advertises https URLs in its discovery document;
+  * without --jwks-ca-file pangolin-service refuses to start, saying "issuer not trusted";
   * `pangolin-service --issuer https://… --jwks-ca-file ca.pem` (itself on HTTPS) verifies a login token through
     discovery and the JWKS over HTTPS; `jot token verify --jwks-url https://… --jwks-ca-file` accepts the token and,
     without the CA, refuses it with "issuer not trusted";
@@ -263,6 +264,12 @@ def main():
         result = subprocess.run(verify, capture_output=True, text=True, timeout=30)
         check(result.returncode != 0 and "issuer not trusted" in result.stderr and "--jwks-ca-file" in result.stderr,
               f"without the CA, jot token verify says why: {result.stderr.strip()[:200]}")
+
+        # Without the CA, pangolin-service does not start, and says why (not "start the issuer first").
+        result = subprocess.run([service, "--issuer", base, "--port", "0"], capture_output=True, text=True, timeout=60)
+        output = result.stdout + result.stderr
+        check(result.returncode != 0 and "issuer not trusted" in output and "start the issuer" not in output,
+              f"pangolin-service without --jwks-ca-file refuses to start, saying why: {output.strip()[-200:]}")
 
         # pangolin-service on HTTPS, verifying through discovery + JWKS over HTTPS.
         service_port = free_port()

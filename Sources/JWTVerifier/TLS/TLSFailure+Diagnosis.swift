@@ -58,9 +58,9 @@ extension TLSFailure {
     /// address; a name matches a DNS name case-insensitively, `*.` matching exactly one leftmost label.
     static func matches(host: String, names: [GeneralName]) -> Bool {
         let bare = Self.bare(host)
-        if let address = IPAddressText.bytes(bare) {
+        if let address = IPAddressText.normalized(bare) {
             return names.contains { name in
-                if case .ipAddress(let listed) = name { return Array(listed.bytes) == address }
+                if case .ipAddress(let listed) = name { return IPAddressText.text(Array(listed.bytes)) == address }
                 return false
             }
         }

@@ -19,7 +19,7 @@ enum TLSProbe {
                 continuation.resume(returning: [])
                 return
             }
-            let serverHostname = IPAddressText.bytes(host) == nil ? host : nil
+            let serverHostname = IPAddressText.normalized(host) == nil ? host : nil
             let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .connectTimeout(timeout)
                 .channelInitializer { channel in

@@ -1,49 +1,47 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
+import NIOCore
 
-/// What `stat` says about the certificate and key files (kept apart from Foundation, whose overlay hides `stat`'s
-/// members under member-import visibility).
+/// What the file system says about the certificate and key files. Read through `FileManager` rather than `stat`'s C
+/// struct, whose members member-import visibility attributes to whichever C module first parsed the header.
 enum FileState {
-    /// Identity of both files' contents as far as `stat` can tell (inode, size, mode, modification time).
+    /// Identity of both files' contents as far as their attributes tell (inode, size, mode, modification time).
     struct Signature: Equatable {
-        var certificate: [Int]
-        var key: [Int]
+        var certificate: [String]
+        var key: [String]
     }
 
     static func signature(certificatePath: String, keyPath: String) -> Signature {
         Signature(certificate: describe(certificatePath), key: describe(keyPath))
     }
 
-    private static func describe(_ path: String) -> [Int] {
-        var status = stat()
-        guard stat(path, &status) == 0 else { return [-1] }
-        #if canImport(Darwin)
-        let modified = status.st_mtimespec
-        #else
-        let modified = status.st_mtim
-        #endif
-        return [Int(status.st_ino), Int(status.st_size), Int(status.st_mode), Int(modified.tv_sec), Int(modified.tv_nsec)]
+    private static func describe(_ path: String) -> [String] {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return ["missing"] }
+        return [
+            attributes[.systemFileNumber].map { "\($0)" } ?? "",
+            attributes[.size].map { "\($0)" } ?? "",
+            attributes[.posixPermissions].map { "\($0)" } ?? "",
+            (attributes[.modificationDate] as? Date).map { "\($0.timeIntervalSince1970)" } ?? "",
+        ]
     }
 
     /// The permission bits of `path`.
     static func mode(of path: String) throws(ServerTLSError) -> Int {
-        var status = stat()
-        guard stat(path, &status) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
-        return Int(status.st_mode) & 0o7777
+        let attributes: [FileAttributeKey: Any]
+        do {
+            attributes = try FileManager.default.attributesOfItem(atPath: path)
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path) ? "not readable (permissions)" : "no such file"
+            throw .unreadable(path: path, reason: reason)
+        }
+        let value = attributes[.posixPermissions]
+        guard let mode = (value as? Int) ?? (value as? UInt16).map(Int.init) ?? (value as? NSNumber)?.intValue else {
+            throw .unreadable(path: path, reason: "its permissions cannot be read")
+        }
+        return mode
     }
 
-    /// An IPv4 or IPv6 address in its usual text form.
+    /// An IPv4 or IPv6 address (4 or 16 bytes) in its usual text form.
     static func ipAddressText(_ bytes: [UInt8]) -> String {
-        if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        guard bytes.count == 16,
-            bytes.withUnsafeBytes({ inet_ntop(AF_INET6, $0.baseAddress, &buffer, socklen_t(buffer.count)) }) != nil
-        else { return bytes.map { String($0, radix: 16) }.joined(separator: ":") }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        (try? SocketAddress(packedIPAddress: ByteBuffer(bytes: bytes), port: 0))?.ipAddress ?? bytes.map { String($0) }.joined(separator: ".")
     }
 }
