@@ -58,7 +58,7 @@ plain="http://127.0.0.1:$plain_port/.well-known/jwks.json"
 tls="https://127.0.0.1:$tls_port/.well-known/jwks.json"
 wait_healthy "http://127.0.0.1:$plain_port/healthz" "$plain_pid" "$work/plain.log"
 for _ in $(seq 300); do curl -fsS --cacert "$work/ca.pem" --max-time 1 -o /dev/null "https://127.0.0.1:$tls_port/healthz" && break; sleep 0.1; done
-version="$(curl -sS --cacert "$work/ca.pem" -o /dev/null -w '%{http_version}' "$tls"; echo; openssl s_client -connect "127.0.0.1:$tls_port" -CAfile "$work/ca.pem" </dev/null 2>/dev/null | awk '/Protocol *:/ {print $3; exit}')"
+version="$(openssl s_client -brief -connect "127.0.0.1:$tls_port" -CAfile "$work/ca.pem" </dev/null 2>&1 | awk -F': ' '/^(Protocol version|Ciphersuite)/ {printf "%s ", $2}')"
 
 # rps URL [wrk options…]: one wrk run; req/s.
 rps() {
@@ -84,7 +84,7 @@ echo "# TLS benchmarks"
 echo
 machine_line
 echo "- $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2); wrk -t$threads -c$connections -d$duration, $runs runs per figure (interleaved), median"
-echo "- tree: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); release \`jot serve\` ES256, LOG_LEVEL=warning; TLS: $(tr '\n' ' ' <<<"$version")(P-256 certificate)"
+echo "- tree: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown); release \`jot serve\` ES256, LOG_LEVEL=warning; TLS as negotiated by openssl s_client: ${version}(P-256 certificate)"
 echo
 echo "| GET /.well-known/jwks.json | HTTP req/s | HTTPS req/s | HTTPS / HTTP | runs (HTTP; HTTPS) |"
 echo "|---|---|---|---|---|"
