@@ -6,17 +6,21 @@
 #
 #   Examples/demo.sh              # builds with `swift build`, then runs
 #   Examples/demo.sh --no-build   # uses the binaries already built in .build/debug
+#   Examples/demo.sh --tls        # the issuer and the resource services on HTTPS (a CA made with openssl, trusted
+#                                 # through --jwks-ca-file and curl's CURL_CA_BUNDLE)
 #
-# Needs: bash, curl, python3 (free ports and JSON). Every process it starts is stopped on exit.
+# Needs: bash, curl, python3 (free ports and JSON), openssl for --tls. Every process it starts is stopped on exit.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
 build=1
+tls=0
 for argument in "$@"; do
     case "$argument" in
         --no-build) build=0 ;;
-        -h | --help) sed -n '2,10p' "$0"; exit 0 ;;
+        --tls) tls=1 ;;
+        -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "demo.sh: unknown argument '$argument' (try --help)" >&2; exit 2 ;;
     esac
 done
@@ -145,9 +149,22 @@ issuer_port="$(free_port)"
 pangolin_port="$(free_port)"
 photo_port="$(free_port)"
 serverless_port="$(free_port)"
-issuer="http://127.0.0.1:$issuer_port"
-pangolins="http://127.0.0.1:$pangolin_port"
-photos="http://127.0.0.1:$photo_port"
+# --tls: the issuer and both resource services on HTTPS, with a CA made here that curl and the verifiers trust.
+scheme=http tls_flags=() ca_flags=()
+if [[ $tls == 1 ]]; then
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj "/CN=Jot demo CA" \
+        -keyout "$work/ca.key" -out "$work/ca.pem" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=jot demo" \
+        -keyout "$work/server.key" -out "$work/server.csr" 2>/dev/null
+    openssl x509 -req -in "$work/server.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 1 \
+        -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n') -out "$work/server.crt" 2>/dev/null
+    chmod 600 "$work/server.key"
+    export CURL_CA_BUNDLE="$work/ca.pem"
+    scheme=https tls_flags=(--tls-certificate "$work/server.crt" --tls-key "$work/server.key") ca_flags=(--jwks-ca-file "$work/ca.pem")
+fi
+issuer="$scheme://127.0.0.1:$issuer_port"
+pangolins="$scheme://127.0.0.1:$pangolin_port"
+photos="$scheme://127.0.0.1:$photo_port"
 keys="$work/keys"
 database="$work/users.sqlite"
 
@@ -161,13 +178,14 @@ printf 'Ansel-password-1\n' | "$bin/jot" users add Ansel --scopes photos:read --
     --keys "$keys" --database "$database" 2>/dev/null | sed -n 's/^client_secret: //p' >"$work/reporting.secret"
 [[ -s "$work/photo-service.secret" && -s "$work/reporting.secret" ]] || fail "jot clients add printed no secret"
 start issuer "$bin/jot" serve --demo --keys "$keys" --database "$database" --port "$issuer_port" \
-    --audience pangolin-service --audience photo-service --bcrypt-cost 4
+    --audience pangolin-service --audience photo-service --bcrypt-cost 4 "${tls_flags[@]}"
 wait_ready issuer "$issuer/healthz"
 
 echo "==> 2. The resource services (keys found through $issuer/.well-known/openid-configuration; photo-service with its verified-token cache on)"
-start pangolin-service "$bin/pangolin-service" --issuer "$issuer" --port "$pangolin_port" --jwks-cache-dir "$work/jwks-cache"
+start pangolin-service "$bin/pangolin-service" --issuer "$issuer" --port "$pangolin_port" --jwks-cache-dir "$work/jwks-cache" \
+    "${tls_flags[@]}" "${ca_flags[@]}"
 start photo-service "$bin/photo-service" --issuer "$issuer" --port "$photo_port" --token-cache 1000 \
-    --pangolins-url "$pangolins" --client-secret-file "$work/photo-service.secret"
+    --pangolins-url "$pangolins" --client-secret-file "$work/photo-service.secret" "${tls_flags[@]}" "${ca_flags[@]}"
 wait_ready pangolin-service "$pangolins/healthz"
 wait_ready photo-service "$photos/healthz"
 
@@ -180,7 +198,7 @@ first_kid="$(token_kid "$cthon")"
 echo "    tokens signed by kid $first_kid"
 checks=$((checks + 1))
 "$bin/jot" token verify "$cthon" --jwks-url "$issuer/.well-known/jwks.json" --issuer "$issuer" \
-    --audience pangolin-service --type at+jwt >"$work/verify.out" 2>&1 \
+    --audience pangolin-service --type at+jwt "${ca_flags[@]}" >"$work/verify.out" 2>&1 \
     || fail "jot token verify --jwks-url refused Cthon98's token: $(cat "$work/verify.out")"
 printf '    ok   %-58s\n' "jot token verify --jwks-url accepts Cthon98's token"
 
@@ -263,7 +281,8 @@ expect_body 'b["token_cache"]["hits"] > 0' "photo-service answered from its veri
 echo "==> 8b. pangolin-service restarted while the issuer is down: it verifies with the keys it saved (--jwks-cache-dir)"
 kill "$pid_pangolin_service"
 wait "$pid_pangolin_service" 2>/dev/null || true
-start pangolin-service "$bin/pangolin-service" --issuer "$issuer" --port "$pangolin_port" --jwks-cache-dir "$work/jwks-cache"
+start pangolin-service "$bin/pangolin-service" --issuer "$issuer" --port "$pangolin_port" --jwks-cache-dir "$work/jwks-cache" \
+    "${tls_flags[@]}" "${ca_flags[@]}"
 wait_ready pangolin-service "$pangolins/healthz"
 expect 200 "GET /pangolins as Cthon98 after the restart, issuer still down" "$pangolins/pangolins" -H "Authorization: Bearer $cthon"
 expect 200 "GET /pangolins with a token of the previous key after the restart" "$pangolins/pangolins" -H "Authorization: Bearer $old_cthon"

@@ -27,10 +27,11 @@ public struct ResourceService {
         public let logger: Logger
         /// The service's HTTP client, for calls to the issuer and to other services.
         public let httpClient: HTTPClient
+        /// The trust roots for https calls (`--jwks-ca-file`, or the system's).
+        public let trustRoots: TrustRoots
     }
 
     public let name: String
-    private var fetchOptions: HTTPJWKSSource.Options { HTTPJWKSSource.Options(allowInsecureHTTP: options.allowInsecureHTTP) }
     public let options: ResourceServiceOptions
     public let defaultPort: Int
 
@@ -50,6 +51,8 @@ public struct ResourceService {
             timeout: .init(connect: .seconds(5), read: .seconds(5))
         )
         configuration.httpVersion = .http1Only
+        // A refused certificate is reported at once, not retried until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do {
             try await serve(client: client, metrics: metrics, logger: logger, routes: routes)
@@ -60,12 +63,27 @@ public struct ResourceService {
         try await client.shutdown()
     }
 
+    /// The fetch rules for the issuer's URLs: `--allow-insecure-http`, and `--jwks-ca-file` as the trust roots.
+    private func fetchOptions() throws -> HTTPJWKSSource.Options {
+        var trustRoots = TrustRoots.system
+        if let file = options.jwksCAFile {
+            do {
+                trustRoots = try TrustRoots(pemFile: file)
+            } catch {
+                throw ExampleError.invalidOption("--jwks-ca-file: \(error)")
+            }
+        }
+        return HTTPJWKSSource.Options(allowInsecureHTTP: options.allowInsecureHTTP, trustRoots: trustRoots)
+    }
+
     private func serve(
         client: HTTPClient,
         metrics: ServiceMetrics,
         logger: Logger,
         routes: (Router<BasicAuthRequestContext<VerifiedToken>>, Setup) -> Void
     ) async throws {
+        let fetchOptions = try fetchOptions()
+        let edge = ServerEdge(limits: try options.limits.resolve(), tls: try options.tls.resolve())
         let keySource: IssuerRegistry.KeySource
         let keysDescription: String
         let cache: JWKSCache?
@@ -74,7 +92,7 @@ public struct ResourceService {
             keysDescription = "HS256 secret from $\(secretEnv)"
             cache = nil
         } else {
-            let jwksURL = try await locateJWKS(client: client, logger: logger)
+            let jwksURL = try await locateJWKS(client: client, fetchOptions: fetchOptions, logger: logger)
             let jwks = try JWKSCache(
                 url: jwksURL,
                 client: client,
@@ -105,7 +123,6 @@ public struct ResourceService {
             )
         )
         let name = self.name
-        let edge = ServerEdge(limits: try options.limits.resolve())
         let router = Router(context: BasicAuthRequestContext<VerifiedToken>.self)
         router.add(middleware: edge.inFlight.middleware(context: BasicAuthRequestContext<VerifiedToken>.self))
         router.add(middleware: LogRequestsMiddleware(.info))
@@ -125,6 +142,11 @@ public struct ResourceService {
                     "fetches": .number(JSONNumber(status.fetches)),
                 ])
             }
+            if let problem = edge.tls?.problem {
+                // Still serving HTTPS with the previous certificate.
+                if health["status"] == "ok" { health["status"] = "degraded" }
+                health["tls"] = .string("certificate reload failed, serving the previous one: \(problem)")
+            }
             if let tokenCache = verifier.tokenCache {
                 health["token_cache"] = .object([
                     "entries": .number(JSONNumber(tokenCache.count)),
@@ -142,7 +164,10 @@ public struct ResourceService {
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: body))
             )
         }
-        routes(router, Setup(verifier: verifier, cache: cache, audience: audience, logger: logger, httpClient: client))
+        routes(
+            router,
+            Setup(verifier: verifier, cache: cache, audience: audience, logger: logger, httpClient: client, trustRoots: fetchOptions.trustRoots)
+        )
 
         let port = options.port ?? defaultPort
         let issuer = options.issuer
@@ -153,11 +178,12 @@ public struct ResourceService {
             router: router,
             server: edge.server,
             configuration: edge.configuration(address: .hostname(options.host, port: port), serverName: name),
+            services: edge.services(logger: logger),
             onServerRunning: { channel in
                 logger.info(
                     "\(name) listening",
                     metadata: [
-                        "address": .string("http://\(host):\(channel.localAddress?.port ?? port)"),
+                        "address": .string("\(edge.scheme)://\(host):\(channel.localAddress?.port ?? port)"),
                         "jwt.iss": .string(issuer),
                         "jwt.aud": .string(audience),
                         "jwt.typ": .string(tokenType),
@@ -174,12 +200,16 @@ public struct ResourceService {
     }
 
     /// `--jwks-url`, or the `jwks_uri` of the issuer's discovery document.
-    private func locateJWKS(client: HTTPClient, logger: Logger) async throws -> String {
+    private func locateJWKS(client: HTTPClient, fetchOptions: HTTPJWKSSource.Options, logger: Logger) async throws -> String {
         if let url = options.jwksURL { return url }
         let remembered = options.jwksCacheDir.map { RememberedJWKSURI(directory: $0) }
         let jwksURL: String
         do {
             jwksURL = try await OIDCDiscovery.jwksURI(issuer: options.issuer, client: client, options: fetchOptions)
+        } catch let error as JWKSFetchError {
+            // A refused certificate is not an issuer that is down: say so, with the reason and its fix.
+            if case .tls = error { throw ExampleError.discoveryRefused(issuer: options.issuer, reason: error.description) }
+            throw ExampleError.discoveryFailed(issuer: options.issuer, reason: error.description)
         } catch {
             // Restarted while the issuer is down: the jwks_uri found last time names the saved key set.
             if let remembered, let jwksURL = remembered.jwksURI(issuer: options.issuer) {

@@ -37,6 +37,15 @@ public struct ResourceServiceOptions: ParsableArguments {
     public var allowInsecureHTTP = false
 
     @Option(
+        name: .customLong("jwks-ca-file"),
+        help: ArgumentHelp(
+            "Trust only the CA certificates of this PEM bundle for the issuer's https URLs (default: the system's roots).",
+            valueName: "file"
+        )
+    )
+    public var jwksCAFile: String?
+
+    @Option(
         name: .customLong("token-cache"),
         help: ArgumentHelp(
             "Remember up to N verified tokens, so a repeated token skips the signature check (0: off).",
@@ -74,6 +83,7 @@ public struct ResourceServiceOptions: ParsableArguments {
     public var logLevel = "info"
 
     @OptionGroup public var limits: ServerLimitsOptions
+    @OptionGroup public var tls: ServerTLSOptions
 
     public init() {}
 

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+public import JWTVerifier
 public import Foundation
 public import JOSE
 import NIOCore
@@ -19,10 +20,20 @@ public actor ServiceTokenSource {
     let secret: String
     let scope: String?
     let resource: String?
+    let trustRoots: TrustRoots
     private var cached: (token: String, refreshAt: Date)?
     private var inFlight: Task<(String, Date), any Error>?
 
-    public init(client: HTTPClient, issuer: String, clientID: String, secret: String, scope: String? = nil, resource: String? = nil) {
+    public init(
+        client: HTTPClient,
+        issuer: String,
+        clientID: String,
+        secret: String,
+        scope: String? = nil,
+        resource: String? = nil,
+        trustRoots: TrustRoots = .system
+    ) {
+        self.trustRoots = trustRoots
         self.client = client
         self.issuer = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
         self.clientID = clientID
@@ -45,6 +56,7 @@ public actor ServiceTokenSource {
     /// `GET url` with `Authorization: Bearer <token>`: the status and the JSON object answered (`nil` if not one).
     public func get(_ url: String) async throws -> (status: Int, object: JSONObject?) {
         var request = HTTPClientRequest(url: url)
+        request.tlsConfiguration = trustRoots.clientTLSConfiguration
         request.headers.add(name: "Authorization", value: "Bearer " + (try await token()))
         let response = try await client.execute(request, timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 64 * 1024)
@@ -55,11 +67,14 @@ public actor ServiceTokenSource {
     }
 
     private func fetch(now: Date) async throws -> (String, Date) {
-        let metadata = try await json(HTTPClientRequest(url: issuer + "/.well-known/oauth-authorization-server"), what: "issuer metadata")
+        var metadataRequest = HTTPClientRequest(url: issuer + "/.well-known/oauth-authorization-server")
+        metadataRequest.tlsConfiguration = trustRoots.clientTLSConfiguration
+        let metadata = try await json(metadataRequest, what: "issuer metadata")
         guard case .string(let endpoint)? = metadata["token_endpoint"] else {
             throw Failure(description: "the issuer metadata of \(issuer) has no token_endpoint")
         }
         var request = HTTPClientRequest(url: endpoint)
+        request.tlsConfiguration = trustRoots.clientTLSConfiguration
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         let credentials = Self.formEncoded(clientID) + ":" + Self.formEncoded(secret)

@@ -91,7 +91,8 @@ struct PhotoService: AsyncParsableCommand {
                 clientID: clientID,
                 secret: secret,
                 scope: "pangolins",
-                resource: pangolinsAudience
+                resource: pangolinsAudience,
+                trustRoots: setup.trustRoots
             )
             photos.get("pangolins") { _, context in
                 let owner = try Self.owner(context, realm: setup.audience)

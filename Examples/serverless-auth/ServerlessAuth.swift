@@ -35,6 +35,7 @@ struct ServerlessAuth: AsyncParsableCommand {
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost of the demo users' password hashes (4–31).") var bcryptCost = 10
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
     @OptionGroup var limits: ServerLimitsOptions
+    @OptionGroup var tls: ServerTLSOptions
 
     func validate() throws {
         do {
@@ -58,7 +59,7 @@ struct ServerlessAuth: AsyncParsableCommand {
         let users = try InMemoryUserStore(bcryptCost: bcryptCost)
         try await DemoUsers.add(to: users)
 
-        let edge = ServerEdge(limits: try limits.resolve())
+        let edge = ServerEdge(limits: try limits.resolve(), tls: try tls.resolve())
         let router = Router(context: ServerlessAuthContext.self)
         router.add(middleware: edge.inFlight.middleware(context: ServerlessAuthContext.self))
         router.add(middleware: LogRequestsMiddleware(.info))
@@ -84,11 +85,12 @@ struct ServerlessAuth: AsyncParsableCommand {
             router: router,
             server: edge.server,
             configuration: edge.configuration(address: .hostname(host, port: port), serverName: "serverless-auth"),
+            services: edge.services(logger: logger),
             onServerRunning: { channel in
                 logger.info(
                     "serverless-auth listening",
                     metadata: [
-                        "address": .string("http://\(host):\(channel.localAddress?.port ?? port)"),
+                        "address": .string("\(edge.scheme)://\(host):\(channel.localAddress?.port ?? port)"),
                         "authorizer.cache_ttl": .stringConvertible(cacheTTL),
                     ].merging(edge.metadata) { first, _ in first }
                 )

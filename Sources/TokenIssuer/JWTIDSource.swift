@@ -3,6 +3,11 @@ import Synchronization
 
 #if canImport(Glibc)
 import Glibc
+// With swift-nio-ssl/swift-certificates in the build graph, `stat`'s members are attributed to CoreFoundation's
+// copy of the headers (member-import visibility).
+#if canImport(CoreFoundation)
+import CoreFoundation
+#endif
 #elseif canImport(Musl)
 import Musl
 #elseif canImport(Darwin)

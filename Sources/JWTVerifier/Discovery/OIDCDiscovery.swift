@@ -15,7 +15,8 @@ public enum OIDCDiscovery {
     ///
     /// The document's `issuer` must equal `issuer` exactly (§4.3) — otherwise anyone serving a document could
     /// name their own keys — and `jwks_uri` must pass the same https-or-loopback rule as the issuer URL.
-    /// The request has the same limits as a JWKS fetch (deadline, size, no redirects).
+    /// The request has the same limits and trust roots as a JWKS fetch (deadline, size, no redirects,
+    /// ``HTTPJWKSSource/Options/trustRoots``).
     ///
     /// - Throws: ``JWKSFetchError`` (``JWKSFetchError/issuerMismatch(url:expected:actual:)`` among others).
     public static func jwksURI(
@@ -31,6 +32,7 @@ public enum OIDCDiscovery {
             client: client,
             timeout: options.timeout,
             maxBytes: options.maxBytes,
+            trustRoots: options.trustRoots,
             accept: "application/json"
         )
         let response = try await fetcher.get(ifNoneMatch: nil)

@@ -1,6 +1,13 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOHTTP1
+import NIOSSL
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// One bounded GET of a small JSON document: a deadline over the whole exchange (headers and body), a size
 /// limit, and no redirects. Shared by ``HTTPJWKSSource`` and ``OIDCDiscovery``.
@@ -18,6 +25,18 @@ struct HTTPDocumentFetcher: Sendable {
     let timeout: Duration
     let maxBytes: Int
     let accept: String
+    let trustRoots: TrustRoots
+    let tlsConfiguration: TLSConfiguration
+
+    init(url: String, client: HTTPClient, timeout: Duration, maxBytes: Int, trustRoots: TrustRoots, accept: String) {
+        self.url = url
+        self.client = client
+        self.timeout = timeout
+        self.maxBytes = maxBytes
+        self.accept = accept
+        self.trustRoots = trustRoots
+        self.tlsConfiguration = trustRoots.clientTLSConfiguration
+    }
 
     /// Fetches the document.
     ///
@@ -28,7 +47,9 @@ struct HTTPDocumentFetcher: Sendable {
             return try await withThrowingTaskGroup(of: Response?.self) { group in
                 group.addTask { try await self.perform(ifNoneMatch: etag) }
                 group.addTask {
-                    try await Task.sleep(for: self.timeout)
+                    // A little after the client's own deadline: a client that retries refused TLS handshakes until
+                    // then answers with the handshake's error, which is then explained, rather than a bare timeout.
+                    try await Task.sleep(for: self.timeout + .milliseconds(250))
                     return nil
                 }
                 defer { group.cancelAll() }
@@ -46,6 +67,9 @@ struct HTTPDocumentFetcher: Sendable {
                 throw JWKSFetchError.timeout(url: url, seconds: timeoutSeconds)
             }
             throw JWKSFetchError.transport(url: url, reason: error.description)
+        } catch let error where TLSFailure.isTLSError(error) {
+            let failure = await TLSFailure.explain(error, url: url, trustRoots: trustRoots, timeout: timeAmount, now: Date())
+            throw JWKSFetchError.tls(url: url, failure: failure)
         } catch is NIOTooManyBytesError {
             throw JWKSFetchError.bodyTooLarge(url: url, limit: maxBytes)
         } catch {
@@ -66,6 +90,7 @@ struct HTTPDocumentFetcher: Sendable {
     private func perform(ifNoneMatch etag: String?) async throws -> Response {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
+        request.tlsConfiguration = tlsConfiguration
         request.headers.add(name: "Accept", value: accept)
         request.headers.add(name: "User-Agent", value: "jot-jwt-verifier")
         if let etag { request.headers.add(name: "If-None-Match", value: etag) }

@@ -5,10 +5,14 @@ public import AsyncHTTPClient
 /// Every request has a deadline over the whole exchange (connect, headers and body), the body is read with a size
 /// limit, and redirects are refused: a 3xx answer is an error naming its `Location`, so a JWKS URL cannot be
 /// steered to another host. Configure the client with `redirectConfiguration: .disallow`; a client that follows
-/// redirects anyway has its redirected answers refused after the fact.
+/// redirects anyway has its redirected answers refused after the fact. Set `connectionPool.retryConnectionEstablishment`
+/// to `false` as well: AsyncHTTPClient otherwise retries a refused TLS handshake until the deadline, and the refusal
+/// is reported only then.
 ///
 /// The URL must be `https`, except for loopback hosts (`127.0.0.0/8`, `::1`, `localhost`) or when
 /// ``Options/allowInsecureHTTP`` is set — for a test network only: anyone on the path can then swap the keys.
+/// `https` is verified against ``Options/trustRoots`` (the client's own TLS settings are not used), TLS 1.2 at least;
+/// a refused certificate is reported as ``JWKSFetchError/tls(url:failure:)`` with the reason in words.
 public struct HTTPJWKSSource: JWKSSource {
     /// Limits of one request.
     public struct Options: Sendable {
@@ -18,11 +22,19 @@ public struct HTTPJWKSSource: JWKSSource {
         public var maxBytes: Int
         /// Accept plain `http` URLs for non-loopback hosts. Insecure: the keys could be replaced in transit.
         public var allowInsecureHTTP: Bool
+        /// The CAs trusted for `https` (the system's by default; a PEM bundle replaces them). TLS 1.2 at least.
+        public var trustRoots: TrustRoots
 
-        public init(timeout: Duration = .seconds(5), maxBytes: Int = 256 * 1024, allowInsecureHTTP: Bool = false) {
+        public init(
+            timeout: Duration = .seconds(5),
+            maxBytes: Int = 256 * 1024,
+            allowInsecureHTTP: Bool = false,
+            trustRoots: TrustRoots = .system
+        ) {
             self.timeout = timeout
             self.maxBytes = maxBytes
             self.allowInsecureHTTP = allowInsecureHTTP
+            self.trustRoots = trustRoots
         }
     }
 
@@ -42,6 +54,7 @@ public struct HTTPJWKSSource: JWKSSource {
             client: client,
             timeout: options.timeout,
             maxBytes: options.maxBytes,
+            trustRoots: options.trustRoots,
             accept: "application/jwk-set+json, application/json"
         )
     }

@@ -16,8 +16,11 @@ public enum JWKSFetchError: Error, Sendable, Hashable, CustomStringConvertible {
     case bodyTooLarge(url: String, limit: Int)
     /// The whole request (connect, headers and body) did not finish in time.
     case timeout(url: String, seconds: Double)
-    /// The connection failed (refused, reset, TLS, DNS …), or a custom source failed.
+    /// The connection failed (refused, reset, DNS …), or a custom source failed.
     case transport(url: String, reason: String)
+    /// The TLS connection was refused: the certificate (expired, for another name, issuer not trusted, self-signed)
+    /// or the protocol version (below 1.2). Never retried over plain http.
+    case tls(url: String, failure: TLSFailure)
     /// The body is not a usable JWKS document (not JSON, no `keys`, too many keys …).
     case invalidDocument(url: String, reason: String)
     /// The document lists keys, and not one of them is usable; the members and why are listed.
@@ -45,6 +48,8 @@ public enum JWKSFetchError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(url) did not answer within \(Self.format(seconds)) s"
         case .transport(let url, let reason):
             "\(url) could not be fetched: \(reason)"
+        case .tls(let url, let failure):
+            "\(url) refused: \(failure)"
         case .invalidDocument(let url, let reason):
             "\(url) did not return a usable document: \(reason)"
         case .noUsableKeys(let url, let skipped):

@@ -22,6 +22,8 @@ public struct ServeCommand: AsyncParsableCommand {
             stored with the keys for `jot keys`. Changes made with `jot keys …` or another replica are served within
             a second (poll; at once on SIGHUP, and on PostgreSQL's NOTIFY); a key set that fails to load never
             replaces the keys in memory. With --database postgres://… several replicas share keys and users.
+            With --tls-certificate and --tls-key (TLS_CERTIFICATE, TLS_KEY) it serves HTTPS (TLS 1.2+), advertises
+            https URLs, and serves a renewed certificate without a restart (file change or SIGHUP).
             """
     )
 
@@ -44,6 +46,7 @@ public struct ServeCommand: AsyncParsableCommand {
     @OptionGroup public var limits: ServerLimitsOptions
     @OptionGroup public var loginLimits: LoginLimitOptions
     @OptionGroup public var grantLifetimes: GrantLifetimeOptions
+    @OptionGroup public var tls: ServerTLSOptions
     @Option(name: .long, help: "Verifiers' clock-skew leeway in seconds, recorded in the rotation policy (default 30).") public var leeway: Int?
     @Option(
         name: .customLong("rotate-every"),
@@ -63,7 +66,10 @@ public struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "jot.serve")
 
         let configuration = try resolvedConfiguration()
-        let edge = ServerEdge(limits: try Settings.checked { () throws(OperatorInput.Refusal) in try limits.resolve() })
+        let edge = ServerEdge(
+            limits: try Settings.checked { () throws(OperatorInput.Refusal) in try limits.resolve() },
+            tls: try Settings.checked { () throws(OperatorInput.Refusal) in try tls.resolve() }
+        )
         let throttle = LoginThrottle(configuration: try loginLimits.resolve())
 
         var secretKey: JWSSigningKey? = nil
@@ -139,7 +145,8 @@ public struct ServeCommand: AsyncParsableCommand {
         let requestedPort = try Settings.int(port, env: "JOT_PORT", default: 8080)
         let port = try Settings.checked { () throws(OperatorInput.Refusal) in try OperatorInput.port(requestedPort) }
         let algorithm = try CLIAlgorithm.parse(Settings.string(alg, env: "JOT_ALG", default: "ES256"))
-        let issuer = Settings.string(issuer, env: "JOT_ISSUER", default: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+        let scheme = tls.isRequested() ? "https" : "http"
+        let issuer = Settings.string(issuer, env: "JOT_ISSUER", default: "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)")
         let audiences = Settings.list(audience, env: "JOT_AUDIENCE", default: ["jot"])
         let tokenTTL = try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300)
         let jwksMaxAge = try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300)
@@ -193,8 +200,21 @@ public struct ServeCommand: AsyncParsableCommand {
             logger.info("demo users ready", metadata: ["jot.added": .string(added.map(\.username).joined(separator: ","))])
         }
         let metrics = IssuerMetrics()
+        let health = IssuerHealth()
         var services = services
         services.append(GrantPurge(grants: stores.grants, logger: logger))
+        // With TLS, the certificate reloader owns SIGHUP and passes it on to the key reload.
+        services += edge.services(
+            logger: logger,
+            onSIGHUP: { reload.fire("SIGHUP") },
+            onReload: { outcome in
+                switch outcome {
+                case .failed(let error): health.set(.tls, problem: "certificate reload failed, serving the previous one: \(error)")
+                case .reloaded: health.set(.tls, problem: nil)
+                case .unchanged: break
+                }
+            }
+        )
         if let rotateEvery {
             services.append(
                 AutomaticRotation(store: keyStore, every: rotateEvery, metrics: metrics, logger: logger, onChange: { reload.fire("rotation") })
@@ -210,16 +230,18 @@ public struct ServeCommand: AsyncParsableCommand {
             grants: stores.grants,
             metrics: metrics,
             reloadInterval: .seconds(max(1, reloadInterval)),
+            trapSIGHUP: edge.tls == nil,
             reload: reload,
             services: services,
             edge: edge,
             throttle: throttle,
+            health: health,
             logger: logger,
             onServerRunning: { boundPort in
                 logger.info(
                     "jot issuer listening",
                     metadata: [
-                        "jot.address": .string("http://\(configuration.host):\(boundPort)"),
+                        "jot.address": .string("\(edge.scheme)://\(configuration.host):\(boundPort)"),
                         "jot.issuer": .string(configuration.issuer),
                         "jot.alg": .string(configuration.algorithm.rawValue),
                         "jot.keys": .string(keyStore.location),

@@ -18,6 +18,12 @@ public struct VerificationKeyOptions: ParsableArguments {
     @Flag(name: .customLong("allow-insecure-http"), help: "With --jwks-url: allow plain http to a non-loopback host (insecure).")
     public var allowInsecureHTTP = false
 
+    @Option(
+        name: .customLong("jwks-ca-file"),
+        help: ArgumentHelp("With --jwks-url: trust only the CA certificates of this PEM bundle (default: the system's roots).", valueName: "file")
+    )
+    public var jwksCAFile: String?
+
     @Option(name: .long, help: ArgumentHelp("A single JWK (any key type, oct included).", valueName: "file"))
     public var jwk: String?
 
@@ -39,6 +45,7 @@ public struct VerificationKeyOptions: ParsableArguments {
         let chosen = [jwks, jwksURL, jwk, key, secretEnv].compactMap { $0 }.count
         guard chosen == 1 else { throw ValidationError("give exactly one of --jwks, --jwks-url, --jwk, --key or --secret-env") }
         if allowInsecureHTTP, jwksURL == nil { throw ValidationError("--allow-insecure-http only applies to --jwks-url") }
+        if jwksCAFile != nil, jwksURL == nil { throw ValidationError("--jwks-ca-file only applies to --jwks-url") }
         if let alg { _ = try CLIAlgorithm.parse(alg) }
     }
 
@@ -51,7 +58,9 @@ public struct VerificationKeyOptions: ParsableArguments {
     /// The trusted keys; `--jwks-url` is fetched here (the other sources are read from disk or the environment).
     package func load(environment: [String: String]? = nil) async throws -> Trust {
         guard let jwksURL else { return try loadLocal(environment: environment) }
-        let set = try JWKSet(json: try await RemoteJWKS.fetch(jwksURL, allowInsecureHTTP: allowInsecureHTTP))
+        let set = try JWKSet(
+            json: try await RemoteJWKS.fetch(jwksURL, allowInsecureHTTP: allowInsecureHTTP, trustRoots: try RemoteJWKS.trustRoots(caFile: jwksCAFile))
+        )
         return .keySet(set.keySet, skipped: set.skipped)
     }
 

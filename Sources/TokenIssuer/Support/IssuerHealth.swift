@@ -22,6 +22,8 @@ public final class IssuerHealth: Sendable {
     public enum Component: String, Sendable, CaseIterable {
         case keyReload = "key_reload"
         case database
+        /// The TLS certificate reload (`jot serve --tls-certificate`).
+        case tls
     }
 
     private struct State {

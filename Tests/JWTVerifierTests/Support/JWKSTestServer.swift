@@ -2,9 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
 import JOSE
 import Logging
 import NIOCore
+import NIOSSL
 
 /// What the test server answers on one path.
 enum Behaviour: Sendable {
@@ -51,13 +53,15 @@ actor Endpoints {
     }
 }
 
-/// A Hummingbird server on 127.0.0.1, port 0, answering as told by its ``Endpoints``.
+/// A Hummingbird server on 127.0.0.1, port 0, answering as told by its ``Endpoints``; HTTPS when started with a TLS
+/// configuration.
 struct JWKSTestServer: Sendable {
     let port: Int
     let endpoints: Endpoints
+    var scheme = "http"
 
-    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
-    var base: String { "http://127.0.0.1:\(port)" }
+    func url(_ path: String, host: String = "127.0.0.1") -> String { "\(scheme)://\(host):\(port)\(path)" }
+    var base: String { "\(scheme)://127.0.0.1:\(port)" }
 
     static func respond(_ behaviour: Behaviour?, notModified: Bool) async throws -> Response {
         guard let behaviour else { return Response(status: .notFound) }
@@ -97,8 +101,8 @@ struct JWKSTestServer: Sendable {
     }
 }
 
-/// Runs `body` with a live server; the server stops when `body` returns.
-func withJWKSServer<T: Sendable>(_ body: @Sendable (JWKSTestServer) async throws -> T) async throws -> T {
+/// Runs `body` with a live server (HTTPS with `tls`); the server stops when `body` returns.
+func withJWKSServer<T: Sendable>(tls: TLSConfiguration? = nil, _ body: @Sendable (JWKSTestServer) async throws -> T) async throws -> T {
     let endpoints = Endpoints()
     let router = Router()
     router.get("**") { request, _ -> Response in
@@ -110,6 +114,7 @@ func withJWKSServer<T: Sendable>(_ body: @Sendable (JWKSTestServer) async throws
     logger.logLevel = .critical
     let app = Application(
         router: router,
+        server: try tls.map { try .tls(.http1(), tlsConfiguration: $0) } ?? .http1(),
         configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
         onServerRunning: { channel in
             portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -122,7 +127,7 @@ func withJWKSServer<T: Sendable>(_ body: @Sendable (JWKSTestServer) async throws
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw CancellationError() }
         defer { group.cancelAll() }
-        return try await body(JWKSTestServer(port: port, endpoints: endpoints))
+        return try await body(JWKSTestServer(port: port, endpoints: endpoints, scheme: tls == nil ? "http" : "https"))
     }
 }
 
@@ -131,9 +136,10 @@ func withHTTPClient<T: Sendable>(
     followRedirects: Bool = false,
     _ body: @Sendable (HTTPClient) async throws -> T
 ) async throws -> T {
-    let configuration = HTTPClient.Configuration(
+    var configuration = HTTPClient.Configuration(
         redirectConfiguration: followRedirects ? .follow(max: 5, allowCycles: false) : .disallow
     )
+    configuration.connectionPool.retryConnectionEstablishment = false
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     do {
         let value = try await body(client)
