@@ -1,7 +1,7 @@
 public import AsyncHTTPClient
-public import JWTVerifier
 public import Foundation
 public import JOSE
+public import JWTVerifier
 import NIOCore
 import NIOHTTP1
 
