@@ -48,10 +48,15 @@ struct ServerEdgeLiveTests {
             }
     }
 
-    /// Sends `text`, then reads until the server closes the connection; returns what arrived and how long it took.
-    static func sendAndReadUntilClosed(_ connection: Connection, _ text: String) async throws -> (String, Duration) {
-        let started = ContinuousClock.now
-        return try await connection.executeThenClose { inbound, outbound in
+    /// Sends `text`, then reads until the server closes the connection; returns what arrived and how long it took since
+    /// `started` (for deadlines that run from the server's accept, take it before connecting: on a loaded machine
+    /// `connect` can return well after the server accepted).
+    static func sendAndReadUntilClosed(
+        _ connection: Connection,
+        _ text: String,
+        started: ContinuousClock.Instant = .now
+    ) async throws -> (String, Duration) {
+        try await connection.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: text))
             var received = ""
             for try await buffer in inbound { received += String(buffer: buffer) }
@@ -62,7 +67,9 @@ struct ServerEdgeLiveTests {
     @Test("a half-sent header is closed within the header timeout, without an answer")
     func halfHeader() async throws {
         try await Self.withServer(ServerLimits(headerReadTimeout: .seconds(1), idleTimeout: .seconds(30))) { port, _ in
-            let (received, elapsed) = try await Self.sendAndReadUntilClosed(try await Self.connect(port), "GET /ping HTTP/1.1\r\nHost: x\r\n")
+            let started = ContinuousClock.now
+            let connection = try await Self.connect(port)
+            let (received, elapsed) = try await Self.sendAndReadUntilClosed(connection, "GET /ping HTTP/1.1\r\nHost: x\r\n", started: started)
             #expect(received.isEmpty)
             #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(5), "closed after \(elapsed)")
         }
