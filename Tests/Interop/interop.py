@@ -414,7 +414,8 @@ def jot_to_python_asymmetric(h: Harness, alg: str) -> None:
     def sign() -> None:
         args = ["token", "sign", "--claims", json.dumps(claims, ensure_ascii=False), "--key", str(keyfile), "--alg", alg]
         if "kid" in state:
-            args += ["--kid", state["kid"]]
+            # "--kid=VALUE": a thumbprint may begin with "-", which would read as an option (ArgumentParser).
+            args += [f"--kid={state['kid']}"]
         token = h.expect_ok(h.jot(*args), "jot token sign").strip()
         if token.count(".") != 2:
             raise CheckFailed(f"stdout is not a compact JWS: {one_line(token, 200)!r}")
@@ -481,7 +482,7 @@ def jot_to_python_hs256(h: Harness) -> None:
 
     def sign() -> None:
         res = h.jot("token", "sign", "--claims", json.dumps(claims, ensure_ascii=False), "--secret-env", SECRET_ENV,
-                    "--alg", alg, "--kid", kid)
+                    "--alg", alg, f"--kid={kid}")
         token = h.expect_ok(res, "jot token sign").strip()
         if token.count(".") != 2:
             raise CheckFailed(f"stdout is not a compact JWS: {one_line(token, 200)!r}")
