@@ -228,7 +228,7 @@ calls() {
 }
 echo "==> 3b. Service tokens (OAuth client credentials, RFC 6749 §4.4)"
 expect 200 "RFC 8414 metadata" "$issuer/.well-known/oauth-authorization-server"
-expect_body 'b["token_endpoint"].endswith("/oauth/token") and b["grant_types_supported"] == ["client_credentials"]' "metadata names the token endpoint"
+expect_body 'b["token_endpoint"].endswith("/oauth/token") and "client_credentials" in b["grant_types_supported"]' "metadata names the token endpoint"
 reporting="$(client_token "$issuer" reporting "$(cat "$work/reporting.secret")")"
 expect_header Cache-Control no-store
 expect 401 "client_credentials with a wrong secret" -X POST "$issuer/oauth/token" -u "reporting:wrong" -d grant_type=client_credentials
