@@ -206,11 +206,11 @@ public struct ResourceService {
         let jwksURL: String
         do {
             jwksURL = try await OIDCDiscovery.jwksURI(issuer: options.issuer, client: client, options: fetchOptions)
-        } catch let error as JWKSFetchError {
-            // A refused certificate is not an issuer that is down: say so, with the reason and its fix.
-            if case .tls = error { throw ExampleError.discoveryRefused(issuer: options.issuer, reason: error.description) }
-            throw ExampleError.discoveryFailed(issuer: options.issuer, reason: error.description)
         } catch {
+            // A refused certificate is not an issuer that is down: say so, with the reason and its fix.
+            if let fetch = error as? JWKSFetchError, case .tls = fetch {
+                throw ExampleError.discoveryRefused(issuer: options.issuer, reason: fetch.description)
+            }
             // Restarted while the issuer is down: the jwks_uri found last time names the saved key set.
             if let remembered, let jwksURL = remembered.jwksURI(issuer: options.issuer) {
                 logger.warning(
@@ -219,7 +219,8 @@ public struct ResourceService {
                 )
                 return jwksURL
             }
-            throw ExampleError.discoveryFailed(issuer: options.issuer, reason: String(describing: error))
+            let reason = (error as? JWKSFetchError)?.description ?? String(describing: error)
+            throw ExampleError.discoveryFailed(issuer: options.issuer, reason: reason)
         }
         logger.info("JWKS found through discovery", metadata: ["jwks.url": .string(jwksURL)])
         do {
