@@ -14,7 +14,7 @@ root="$(cd "$here/.." && pwd)"
 if [ -z "${JOT_TEST_DATABASE_URL:-}" ]; then exec "$root/scripts/with-postgres" "$0" "$@"; fi
 # shellcheck source=lib.sh
 source "$here/lib.sh"
-build=1 duration=5s connections=16 count=30000
+build=1 duration=5s connections=16 count=15000
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0; shift ;;
@@ -81,12 +81,13 @@ for backend in sqlite postgres; do
     </dev/null >"$work/$backend.log" 2>&1 &
   pid=$!
   wait_healthy "$base/healthz" "$pid" "$work/$backend.log"
-  "$python" "$here/authcode-bench.py" --issuer "$base" --redirect "$redirect" --count "$count" --out "$work/codes"
   "$python" "$here/authcode-bench.py" --issuer "$base" --redirect "$redirect" --count "$count" --refresh --out "$work/refresh"
+  refresh[$backend]="$(GRANT=refresh GRANT_FILE="$work/refresh" run_wrk "$base/oauth/token" -s "$work/grant.lua")"
   jwks[$backend]="$(run_wrk "$base/.well-known/jwks.json")"
+  # Codes live 60 s: made just before the exchange run.
+  "$python" "$here/authcode-bench.py" --issuer "$base" --redirect "$redirect" --count "$count" --out "$work/codes"
   exchange[$backend]="$(GRANT=code GRANT_FILE="$work/codes" REDIRECT_ENCODED="http%3A%2F%2F127.0.0.1%3A9%2Fcallback" \
     run_wrk "$base/oauth/token" -s "$work/grant.lua")"
-  refresh[$backend]="$(GRANT=refresh GRANT_FILE="$work/refresh" run_wrk "$base/oauth/token" -s "$work/grant.lua")"
   stop_pid "$pid"
   pid=""
 done
