@@ -62,7 +62,6 @@ struct SigningFixture: Sendable {
                 return String(decoding: urlSafe, as: UTF8.self)
             }
         )
-        let now = Date()
 
         // The raw primitive signs exactly what the issuer signs: the signing input of a minted token.
         let minted: TokenMinter.Issued
