@@ -51,7 +51,7 @@ public enum IssuerApplication {
             clients: clients,
             users: users,
             grants: grants,
-            throttle: LoginThrottle(configuration: throttle.configuration),
+            throttle: LoginThrottle(configuration: OAuthController.clientThrottle(throttle.configuration)),
             metrics: metrics,
             now: now,
             health: health

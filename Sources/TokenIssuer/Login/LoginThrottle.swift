@@ -31,6 +31,10 @@ public final class LoginThrottle: Sendable {
         /// Password checks one client address may have running or queued at once; more are refused at once, so one
         /// address cannot fill the bcrypt queue that other clients' logins wait in.
         public var maxInFlightPerAddress: Int
+        /// Whether an attempt takes its token when admitted (given back on success) — right for bcrypt-priced logins,
+        /// where concurrency is bounded anyway — or only when it fails: client authentication, where one service keeps
+        /// many cheap requests in flight and admission must not look like failure.
+        public var chargesOnAdmission: Bool = true
 
         public init(
             userBurst: Int = 10,
@@ -96,8 +100,9 @@ public final class LoginThrottle: Sendable {
                 return .failure(Refusal(scope: .user, retryAfter: Self.wait(user, refill: configuration.userRefill)))
             }
             if buckets.count + 2 > configuration.maximumTrackedKeys { Self.evict(&buckets, configuration: configuration, now: now) }
-            buckets[userKey] = Bucket(tokens: user.tokens - 1, updated: now)
-            buckets[addressKey] = Bucket(tokens: address.tokens - 1, updated: now)
+            let charge: Double = configuration.chargesOnAdmission ? 1 : 0
+            buckets[userKey] = Bucket(tokens: user.tokens - charge, updated: now)
+            buckets[addressKey] = Bucket(tokens: address.tokens - charge, updated: now)
             return .success(Ticket(userKey: userKey, addressKey: addressKey))
         }
         if case .failure = result { release(addressKey) }
@@ -107,14 +112,20 @@ public final class LoginThrottle: Sendable {
     /// Ends an admitted attempt; a successful login gives its tokens back.
     public func finished(_ ticket: Ticket, succeeded: Bool) {
         release(ticket.addressKey)
-        guard succeeded else { return }
+        // Charged at admission: a success gives the tokens back. Charged on failure: a failure takes them now.
+        let change: Double
+        switch (configuration.chargesOnAdmission, succeeded) {
+        case (true, true): change = 1
+        case (false, false): change = -1
+        default: return
+        }
         buckets.withLock { buckets in
             if var user = buckets[ticket.userKey] {
-                user.tokens = min(Double(configuration.userBurst), user.tokens + 1)
+                user.tokens = max(0, min(Double(configuration.userBurst), user.tokens + change))
                 buckets[ticket.userKey] = user
             }
             if var address = buckets[ticket.addressKey] {
-                address.tokens = min(Double(configuration.addressBurst), address.tokens + 1)
+                address.tokens = max(0, min(Double(configuration.addressBurst), address.tokens + change))
                 buckets[ticket.addressKey] = address
             }
         }

@@ -29,6 +29,17 @@ struct OAuthController: Sendable {
     let now: @Sendable () -> Date
     let health: IssuerHealth
 
+    /// The client-authentication throttle: failures are limited like failed logins, but neither the checks in flight
+    /// per address nor admission are charged — a client secret check is one HMAC, not a bcrypt hash, and one service
+    /// host legitimately keeps many token requests in flight (charged at admission, 32 concurrent requests of a healthy
+    /// client were refused as "too many failures").
+    static func clientThrottle(_ logins: LoginThrottle.Configuration) -> LoginThrottle.Configuration {
+        var configuration = logins
+        configuration.maxInFlightPerAddress = Int.max
+        configuration.chargesOnAdmission = false
+        return configuration
+    }
+
     /// Largest accepted body.
     static let maximumBodyBytes = 8 * 1024
 
