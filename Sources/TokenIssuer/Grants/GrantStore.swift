@@ -201,10 +201,7 @@ public final class GrantStore: Sendable {
     }
 
     /// 256 random bits as 43 base64url characters (CSRF tokens).
-    public static func randomValue() -> String {
-        var generator = SystemRandomNumberGenerator()
-        return Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-    }
+    public static func randomValue() -> String { ClientSecret.generate() }
 
     private func newValue() -> String {
         random.withLock { generator in Base64URL.encode((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }) }

@@ -20,9 +20,6 @@ enum PKCE {
     /// `BASE64URL(SHA256(verifier)) == challenge`, compared in constant time.
     static func verifies(_ verifier: String, challenge: String) -> Bool {
         guard isVerifier(verifier), let expected = Base64URL.decode(challenge), expected.count == 32 else { return false }
-        let digest = Array(SHA256.hash(data: Array(verifier.utf8)))
-        var difference: UInt8 = 0
-        for (left, right) in zip(digest, expected) { difference |= left ^ right }
-        return difference == 0
+        return ConstantTime.equal(Array(SHA256.hash(data: Array(verifier.utf8))), expected)
     }
 }

@@ -274,21 +274,12 @@ struct AuthorizeController: Sendable {
 
     /// A form's CSRF token must equal the `jot_csrf` cookie (compared in constant time).
     func checkCSRF(_ request: Request, form: FormParameters) throws -> String {
-        guard let cookie = request.cookies[Self.csrfCookie]?.value, let field = form["csrf"], Self.equal(cookie, field) else {
+        guard let cookie = request.cookies[Self.csrfCookie]?.value, let field = form["csrf"], ConstantTime.equal(cookie.utf8, field.utf8) else {
             throw AuthorizationRequest.Refusal.page(
                 "This form has expired or did not come from this sign-in page (its CSRF token does not match). Start again from the application."
             )
         }
         return cookie
-    }
-
-    static func equal(_ left: String, _ right: String) -> Bool {
-        let a = Array(left.utf8)
-        let b = Array(right.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 
     func readForm(_ request: Request) async throws -> FormParameters {
