@@ -52,9 +52,11 @@ struct JWKSPersistenceTests {
         #expect(status.failingSince == t0.addingTimeInterval(600))
         // Still within the stale window a second before its end; refused after it, as without a restart.
         #expect(try await verifier(restarted).verify(token, now: t0.addingTimeInterval(3899)).keyID == "k1")
-        let error = await #expect(throws: VerifierError.self) {
+        let refusal = await expectRefusal(VerifierError.self) {
             try await verifier(restarted).verify(token, now: t0.addingTimeInterval(3901))
         }
+        #expect(refusal?.code == .keysUnavailable)
+        let error = refusal?.underlying as? VerifierError
         guard case .jwksUnavailable = error else {
             Issue.record("expected jwksUnavailable, got \(String(describing: error))")
             return
@@ -70,7 +72,9 @@ struct JWKSPersistenceTests {
         await source.fail(with: outage)
         let restarted = JWKSCache(source: source, persistence: persistence)
         let late = t0.addingTimeInterval(300 + 3600 + 1)
-        let error = await #expect(throws: VerifierError.self) { try await verifier(restarted).verify(try Fixture.token(key), now: late) }
+        let refusal = await expectRefusal(VerifierError.self) { try await verifier(restarted).verify(try Fixture.token(key), now: late) }
+        #expect(refusal?.code == .keysUnavailable)
+        let error = refusal?.underlying as? VerifierError
         guard case .jwksUnavailable(_, _, _, let staleWindow) = error else {
             Issue.record("expected jwksUnavailable, got \(String(describing: error))")
             return
@@ -116,7 +120,7 @@ struct JWKSPersistenceTests {
         try Data("{not json".utf8).write(to: URL(fileURLWithPath: directory).appendingPathComponent(files[0]))
         await source.fail(with: outage)
         let restarted = JWKSCache(source: source, persistence: persistence)
-        await #expect(throws: VerifierError.self) { try await verifier(restarted).verify(try Fixture.token(key), now: t0.addingTimeInterval(10)) }
+        await expectRefusal(VerifierError.self) { try await verifier(restarted).verify(try Fixture.token(key), now: t0.addingTimeInterval(10)) }
         #expect(await restarted.status.keyIDs.isEmpty)
     }
 }

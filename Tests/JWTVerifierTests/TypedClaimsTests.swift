@@ -51,14 +51,14 @@ struct TypedClaimsTests {
     func registeredClaimsFirst() async throws {
         let key = try Fixture.key()
         let fits: JSONObject = ["client_id": "c", "tenant": .object(["id": "t1", "plan": "p"])]
-        await #expect(throws: TokenValidationError.self) {
+        await expectRefusal(TokenValidationError.self) {
             _ = try await verifier(key).verify(
                 try Fixture.token(key, lifetime: 60, claims: fits),
                 as: AccessClaims.self,
                 now: t0.addingTimeInterval(600)
             )
         }
-        await #expect(throws: TokenValidationError.audienceMismatch(expected: [Fixture.audience], actual: ["other"])) {
+        await expectRefusal(TokenValidationError.audienceMismatch(expected: [Fixture.audience], actual: ["other"])) {
             _ = try await verifier(key).verify(try Fixture.token(key, audience: ["other"], claims: fits), as: AccessClaims.self, now: t0)
         }
     }
@@ -76,9 +76,11 @@ struct TypedClaimsTests {
             ),
         ]
         for (claims, description) in cases {
-            let error = await #expect(throws: VerifierError.self) {
+            let error = await expectRefusal(VerifierError.self) {
                 _ = try await verifier(key).verify(try Fixture.token(key, claims: claims), as: AccessClaims.self, now: t0)
             }
+            #expect(error?.code == .claimsNotDecodable)
+            #expect(error?.summary == "claims not accepted")
             #expect(error?.description == description)
             #expect(error?.description.contains("secret-value") == false)
         }

@@ -48,7 +48,7 @@ struct VerifierTests {
             #expect(try await verifier.verify(try Fixture.token(new), now: t0.addingTimeInterval(40)).keyID == new.keyID)
             await server.endpoints.set("/jwks", .jwks(Fixture.jwks([new]), cacheControl: "max-age=300"))
             #expect(try await verifier.verify(oldToken, now: t0.addingTimeInterval(100)).keyID == old.keyID)  // still cached
-            await #expect(throws: VerifierError.keyNotFound(kid: old.keyID, algorithm: .ES256, url: server.url("/jwks"), suppressedFor: 30)) {
+            await expectRefusal(VerifierError.keyNotFound(kid: old.keyID, algorithm: .ES256, url: server.url("/jwks"), suppressedFor: 30)) {
                 try await verifier.verify(oldToken, now: t0.addingTimeInterval(341))
             }
         }
@@ -74,17 +74,17 @@ struct VerifierTests {
             #expect(try await verifier.verify(try Fixture.token(keyA, issuer: "https://a.example"), now: t0).issuer == "https://a.example")
             #expect(try await verifier.verify(try Fixture.token(keyB, issuer: "https://b.example"), now: t0).issuer == "https://b.example")
             // A's key, B's name: B's key with that kid is used, and the signature fails.
-            await #expect(throws: JOSEError.invalidSignature(keyID: "shared", algorithm: .ES256)) {
+            await expectRefusal(JOSEError.invalidSignature(keyID: "shared", algorithm: .ES256)) {
                 try await verifier.verify(try Fixture.token(keyA, issuer: "https://b.example"), now: t0)
             }
             // A key only A has: not in B's set (B is not asked to try A's keys).
-            await #expect(throws: VerifierError.keyNotFound(kid: onlyA.keyID, algorithm: .ES256, url: server.url("/b/jwks"), suppressedFor: 30)) {
+            await expectRefusal(VerifierError.keyNotFound(kid: onlyA.keyID, algorithm: .ES256, url: server.url("/b/jwks"), suppressedFor: 30)) {
                 try await verifier.verify(try Fixture.token(onlyA, issuer: "https://b.example"), now: t0)
             }
-            await #expect(throws: VerifierError.unknownIssuer("https://c.example", configured: ["https://a.example", "https://b.example"])) {
+            await expectRefusal(VerifierError.unknownIssuer("https://c.example", configured: ["https://a.example", "https://b.example"])) {
                 try await verifier.verify(try Fixture.token(keyA, issuer: "https://c.example"), now: t0)
             }
-            await #expect(throws: VerifierError.missingIssuer(configured: ["https://a.example", "https://b.example"])) {
+            await expectRefusal(VerifierError.missingIssuer(configured: ["https://a.example", "https://b.example"])) {
                 try await verifier.verify(try Fixture.token(keyA, issuer: nil), now: t0)
             }
             #expect(await server.endpoints.requestCount("/a/jwks") == 1)
@@ -100,29 +100,58 @@ struct VerifierTests {
         let token = try Fixture.token(key, lifetime: 300)
         #expect(try await verifier.verify(token, now: t0).claims.audience == [Fixture.audience])
 
-        await #expect(throws: TokenValidationError.expired(secondsAgo: 100, leeway: 30)) {
+        await expectRefusal(TokenValidationError.expired(secondsAgo: 100, leeway: 30)) {
             try await verifier.verify(token, now: t0.addingTimeInterval(400))
         }
-        await #expect(throws: TokenValidationError.audienceMismatch(expected: [Fixture.audience], actual: ["pangolins"])) {
+        await expectRefusal(TokenValidationError.audienceMismatch(expected: [Fixture.audience], actual: ["pangolins"])) {
             try await verifier.verify(try Fixture.token(key, audience: ["pangolins"]), now: t0)
         }
-        await #expect(throws: TokenValidationError.typeMismatch(expected: "at+jwt", actual: "JWT")) {
+        await expectRefusal(TokenValidationError.typeMismatch(expected: "at+jwt", actual: "JWT")) {
             try await verifier.verify(try Fixture.token(key, type: "JWT"), now: t0)
         }
         let es384 = try Fixture.key(.ES384)
-        await #expect(throws: JOSEError.algorithmNotAllowed(.ES384, allowed: [.ES256])) {
+        await expectRefusal(JOSEError.algorithmNotAllowed(.ES384, allowed: [.ES256])) {
             try await verifier.verify(try Fixture.token(es384), now: t0)
         }
         var tampered = Array(token.utf8)
         let index = tampered.count - 5
         tampered[index] = tampered[index] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
-        await #expect(throws: JOSEError.invalidSignature(keyID: key.keyID, algorithm: .ES256)) {
+        await expectRefusal(JOSEError.invalidSignature(keyID: key.keyID, algorithm: .ES256)) {
             try await verifier.verify(String(decoding: tampered, as: UTF8.self), now: t0)
         }
-        await #expect(throws: TokenValidationError.invalidClaim(name: "iss", reason: "must be a string, got number")) {
+        await expectRefusal(TokenValidationError.invalidClaim(name: "iss", reason: "must be a string, got number")) {
             try await verifier.verify(try Fixture.token(key, issuer: nil, claims: ["iss": 42]), now: t0)
         }
         #expect(await source.fetchCount == 1)
+    }
+
+    @Test("Every refusal is one TokenVerificationError with a stable code and a client-safe summary")
+    func refusalCodes() async throws {
+        let key = try Fixture.key()
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!])
+        let verifier = verifier(source, configuration: .init(audiences: [Fixture.audience], allowedAlgorithms: [.ES256], expectedType: "at+jwt"))
+        let token = try Fixture.token(key, lifetime: 300)
+        let cases: [(String, Date, TokenVerificationError.Code, String)] = [
+            (token, t0.addingTimeInterval(400), .expired, "token expired 100 s ago"),
+            (try Fixture.token(key, audience: ["pangolins"]), t0, .audienceNotAccepted, "audience not accepted"),
+            (try Fixture.token(key, type: "JWT"), t0, .typeNotAccepted, "token type not accepted (expected at+jwt)"),
+            (try Fixture.token(try Fixture.key(.ES384)), t0, .algorithmNotAccepted, "algorithm not accepted"),
+            (String(token.dropLast(4)) + (token.hasSuffix("AAAA") ? "QQQQ" : "AAAA"), t0, .invalidSignature, "invalid signature"),
+            (try Fixture.token(key, issuer: "https://other.example"), t0, .issuerNotAccepted, "issuer not accepted"),
+            (try Fixture.token(key, issuer: nil), t0, .missingIssuer, "token has no issuer"),
+            (try Fixture.token(try Fixture.key(kid: "stranger")), t0, .unknownKey, "unknown signing key"),
+            ("not.a.token", t0, .malformed, "malformed token"),
+            (try Fixture.token(key, issuer: nil, claims: ["iss": 42]), t0, .invalidClaim, "invalid claim iss"),
+        ]
+        for (token, now, code, summary) in cases {
+            let refusal = await #expect(throws: TokenVerificationError.self, "\(code)") { try await verifier.verify(token, now: now) }
+            #expect(refusal?.code == code)
+            #expect(refusal?.summary == summary)
+            #expect(refusal?.description.isEmpty == false)
+        }
+        #expect(Set(TokenVerificationError.Code.allCases.map(\.rawValue)).count == TokenVerificationError.Code.allCases.count)
+        // Errors that are not about the token are not turned into refusals.
+        #expect(TokenVerificationError(CancellationError()) == nil)
     }
 
     @Test("Scopes come from scope (space-delimited), scp and scopes; missing ones are named")
@@ -141,10 +170,10 @@ struct VerifierTests {
         let verified = try await verifier.verify(fromString, now: t0)
         #expect(verified.missingScopes(["photos:write", "photos:read", "admin"]) == ["admin", "photos:write"])
         #expect(try await verifier.verify(try Fixture.token(key), now: t0).scopes.isEmpty)
-        await #expect(throws: TokenValidationError.invalidClaim(name: "scope", reason: "must be a space-delimited string, got array")) {
+        await expectRefusal(TokenValidationError.invalidClaim(name: "scope", reason: "must be a space-delimited string, got array")) {
             try await verifier.verify(try Fixture.token(key, claims: ["scope": ["photos:read"]]), now: t0)
         }
-        await #expect(throws: TokenValidationError.invalidClaim(name: "scopes", reason: "must be an array of non-empty strings without spaces")) {
+        await expectRefusal(TokenValidationError.invalidClaim(name: "scopes", reason: "must be an array of non-empty strings without spaces")) {
             try await verifier.verify(try Fixture.token(key, claims: ["scopes": [1]]), now: t0)
         }
     }
@@ -154,10 +183,10 @@ struct VerifierTests {
         let key = try Fixture.key()
         let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!])
         let token = try Fixture.token(key, audience: ["another-service"])
-        await #expect(throws: TokenValidationError.audienceMismatch(expected: [Fixture.audience], actual: ["another-service"])) {
+        await expectRefusal(TokenValidationError.audienceMismatch(expected: [Fixture.audience], actual: ["another-service"])) {
             try await verifier(source).verify(token, now: t0)
         }
-        await #expect(throws: TokenValidationError.self) {
+        await expectRefusal(TokenValidationError.self) {
             try await verifier(source, configuration: .init(audiences: [])).verify(try Fixture.token(key), now: t0)
         }
         let anyAudience = verifier(source, configuration: .init(audiences: [], allowInsecureAnyAudience: true))
@@ -172,14 +201,14 @@ struct VerifierTests {
         let keys = JWSKeySet([signing.verificationKey])
         let configuration = Verifier.Configuration(audiences: [Fixture.audience])
         let unnamed = try Fixture.token(signing, issuer: nil)
-        await #expect(throws: VerifierError.missingIssuer(configured: ["https://issuer.test"])) {
+        await expectRefusal(VerifierError.missingIssuer(configured: ["https://issuer.test"])) {
             try await Verifier(issuers: IssuerRegistry(["https://issuer.test": .keys(keys)]), configuration: configuration).verify(unnamed, now: t0)
         }
         let verifier = Verifier(issuers: IssuerRegistry([:], tokensWithoutIssuer: .keys(keys)), configuration: configuration)
         let verified = try await verifier.verify(unnamed, now: t0)
         #expect(verified.issuer.isEmpty)
         #expect(verified.keyID == "hs")
-        await #expect(throws: VerifierError.unknownIssuer("https://issuer.test", configured: [])) {
+        await expectRefusal(VerifierError.unknownIssuer("https://issuer.test", configured: [])) {
             try await verifier.verify(try Fixture.token(signing, issuer: "https://issuer.test"), now: t0)
         }
     }
@@ -193,7 +222,7 @@ struct VerifierTests {
             configuration: .init(audiences: [Fixture.audience], allowedAlgorithms: [.HS256])
         )
         #expect(try await verifier.verify(try Fixture.token(signing, issuer: "serverless"), now: t0).keyID == "hs")
-        await #expect(throws: JOSEError.unknownKeyID("other")) {
+        await expectRefusal(JOSEError.unknownKeyID("other")) {
             try await verifier.verify(try Fixture.token(try JWSSigningKey(hmacSecret: secret, keyID: "other"), issuer: "serverless"), now: t0)
         }
     }
@@ -223,7 +252,7 @@ struct VerifierTests {
         #expect(cache.hits == 2)
         // The entry ends at exp (100 s, before the 120 s TTL); after that the full check answers, with its leeway.
         _ = try await verifier.verify(token, now: t0.addingTimeInterval(120))
-        await #expect(throws: TokenValidationError.expired(secondsAgo: 40, leeway: 30)) {
+        await expectRefusal(TokenValidationError.expired(secondsAgo: 40, leeway: 30)) {
             try await verifier.verify(token, now: t0.addingTimeInterval(140))
         }
         #expect(cache.hits == 2)
@@ -240,11 +269,11 @@ struct VerifierTests {
         _ = try await verifier.verify(long, now: t0.addingTimeInterval(161))
         let hitsBefore = cache.hits
         await source.publish(keys: [other.verificationKey.publicJWK!], maxAge: 60)
-        await #expect(throws: VerifierError.keyNotFound(kid: key.keyID, algorithm: .ES256, url: "memory:jwks", suppressedFor: 30)) {
+        await expectRefusal(VerifierError.keyNotFound(kid: key.keyID, algorithm: .ES256, url: "memory:jwks", suppressedFor: 30)) {
             try await verifier.verify(long, now: t0.addingTimeInterval(200))
         }
         #expect(cache.hits == hitsBefore + 1)
-        await #expect(throws: VerifierError.keyNotFound(kid: key.keyID, algorithm: .ES256, url: "memory:jwks", suppressedFor: 29)) {
+        await expectRefusal(VerifierError.keyNotFound(kid: key.keyID, algorithm: .ES256, url: "memory:jwks", suppressedFor: 29)) {
             try await verifier.verify(long, now: t0.addingTimeInterval(201))
         }
         #expect(cache.hits == hitsBefore + 1)

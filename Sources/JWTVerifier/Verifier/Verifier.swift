@@ -104,9 +104,17 @@ public struct Verifier: Sendable {
     /// Verifies a token with the configured requirements.
     ///
     /// - Returns: the token's identity, scopes read.
-    /// - Throws: ``JOSEError`` (structure, `alg`, key, signature), ``TokenValidationError`` (claims, `typ`, scope claims)
-    ///   or ``VerifierError`` (issuer, remote keys).
+    /// - Throws: ``TokenVerificationError`` for every reason the token is refused (its ``TokenVerificationError/code``
+    ///   says which); `CancellationError` when the task is cancelled while keys are fetched.
     public func verify(_ token: String, now: Date = Date()) async throws -> VerifiedToken {
+        do {
+            return try await verifyToken(token, now: now)
+        } catch {
+            throw TokenVerificationError(error) ?? error
+        }
+    }
+
+    private func verifyToken(_ token: String, now: Date) async throws -> VerifiedToken {
         if let tokenCache, let entry = tokenCache.lookup(token, now: now) {
             let hit: VerifiedToken?
             do {
@@ -141,9 +149,15 @@ public struct Verifier: Sendable {
     /// Everything ``verify(_:now:)`` checks is checked first — signature, `iss`, `aud`, `exp`, `nbf`, `iat`, `typ` —
     /// so `type` carries only what the service needs; the claims were read by the strict reader (duplicates refused).
     ///
-    /// - Throws: what ``verify(_:now:)`` throws, or ``VerifierError/claimsNotDecodable(type:reason:)``.
+    /// - Throws: what ``verify(_:now:)`` throws; ``TokenVerificationError/Code/claimsNotDecodable`` when the claims do
+    ///   not decode into `type`.
     public func verify<Claims: Decodable>(_ token: String, as type: Claims.Type, now: Date = Date()) async throws -> Claims {
-        try await verify(token, now: now).claims(as: type)
+        let verified = try await verify(token, now: now)
+        do {
+            return try verified.claims(as: type)
+        } catch {
+            throw TokenVerificationError(error) ?? error
+        }
     }
 
     /// Prefetches every issuer's JWKS, for start-up.
