@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "KeyStore",
-            dependencies: ["JOSE", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["JOSE", .product(name: "Crypto", package: "swift-crypto"), .product(name: "NIOPosix", package: "swift-nio")],
             swiftSettings: settings
         ),
         .target(
@@ -63,6 +63,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -154,7 +155,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "jot",
-            dependencies: ["JotCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["JotCLI", "ServerSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings
         ),
         .target(
@@ -190,7 +191,7 @@ let package = Package(
         .executableTarget(
             name: "photo-album",
             dependencies: [
-                "ExampleSupport", "JOSE",
+                "ExampleSupport", "JOSE", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -205,7 +206,7 @@ let package = Package(
         .executableTarget(
             name: "pangolin-service",
             dependencies: [
-                "ExampleSupport", "HummingbirdJWT", "JOSE", "JWTVerifier",
+                "ExampleSupport", "HummingbirdJWT", "JOSE", "JWTVerifier", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -217,7 +218,7 @@ let package = Package(
         .executableTarget(
             name: "photo-service",
             dependencies: [
-                "ExampleSupport", "HummingbirdJWT", "JOSE", "JWTVerifier",
+                "ExampleSupport", "HummingbirdJWT", "JOSE", "JWTVerifier", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

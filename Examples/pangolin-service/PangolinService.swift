@@ -6,6 +6,7 @@ import HummingbirdJWT
 import JOSE
 import JWTVerifier
 import Logging
+import ServerSupport
 
 /// `pangolin-service`: `GET /cats` for anyone, `GET /pangolins` for tokens with scope `pangolins` from `jot serve`.
 @main
@@ -18,6 +19,13 @@ struct PangolinService: AsyncParsableCommand {
             discovery, cached, refreshed in the background, and kept through an issuer outage for the stale window.
             """
     )
+
+    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command.
+    @MainActor
+    static func main() async {
+        ServerExecutor.install()
+        await main(nil)
+    }
 
     @OptionGroup var options: ResourceServiceOptions
 

@@ -6,6 +6,7 @@ import Hummingbird
 import JOSE
 import Logging
 import NIOCore
+import ServerSupport
 import Synchronization
 
 /// `photo-album`: the client of the documented flow. Sam opens it, is sent to Jot to sign in (authorization code with
@@ -22,6 +23,13 @@ struct PhotoAlbum: AsyncParsableCommand {
         commandName: "photo-album",
         abstract: "A web client: sign in with Jot (authorization code + PKCE) and see your photos from photo-service."
     )
+
+    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command.
+    @MainActor
+    static func main() async {
+        ServerExecutor.install()
+        await main(nil)
+    }
 
     @Option(help: "The issuer (its /.well-known/openid-configuration is read at start).") var issuer = "http://127.0.0.1:8080"
     @Option(name: .customLong("client-id"), help: "The album's client id at the issuer (a public client).") var clientID = "photo-album"

@@ -6,6 +6,7 @@ import HummingbirdAuth
 import HummingbirdJWT
 import JOSE
 import JWTVerifier
+import ServerSupport
 
 /// `photo-service`: `GET /photos` returns the caller's own photos (by `sub`), for tokens with scope `photos:read`.
 @main
@@ -18,6 +19,13 @@ struct PhotoService: AsyncParsableCommand {
             whose photos are returned is decided by the verified 'sub', never by a parameter of the request.
             """
     )
+
+    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command.
+    @MainActor
+    static func main() async {
+        ServerExecutor.install()
+        await main(nil)
+    }
 
     @OptionGroup var options: ResourceServiceOptions
 

@@ -29,6 +29,13 @@ struct ServerlessAuth: AsyncParsableCommand {
             """
     )
 
+    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command.
+    @MainActor
+    static func main() async {
+        ServerExecutor.install()
+        await main(nil)
+    }
+
     @Option(help: "Port to listen on (0 picks a free one).") var port = 3000
     @Option(help: "Address to bind.") var host = "127.0.0.1"
     @Option(name: .customLong("cache-ttl"), help: "Authorizer policy cache TTL in seconds: 0 (off) to 3600.") var cacheTTL = 300

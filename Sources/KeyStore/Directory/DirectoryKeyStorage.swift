@@ -1,6 +1,6 @@
 import Crypto
-import Dispatch
 import JOSE
+import NIOPosix
 
 /// A key directory (`Keys/` by default): a manifest plus one file per key, changed only under an exclusive lock and
 /// only by crash-safe steps.
@@ -194,11 +194,14 @@ package struct DirectoryKeyStorage: KeyStorage {
         if removedAny { try files.syncDirectory() }
     }
 
+    /// Runs blocking file work on `NIOThreadPool.singleton` (where the package runs all blocking work: bcrypt, SQLite),
+    /// never on the tasks' executor, which may be an event loop (ServerSupport's `ServerExecutor`).
     private func offload<T: Sendable>(_ work: @escaping @Sendable () throws(KeyStoreError) -> T) async throws(KeyStoreError) -> T {
-        let result: Swift.Result<T, KeyStoreError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Swift.Result { () throws(KeyStoreError) -> T in try work() })
-            }
+        let result: Swift.Result<T, KeyStoreError>
+        do {
+            result = try await NIOThreadPool.singleton.runIfActive { Swift.Result { () throws(KeyStoreError) -> T in try work() } }
+        } catch {
+            throw .fileSystem(path: directory, operation: "run on the blocking-work thread pool (\(error))", errno: 0)
         }
         return try result.get()
     }
