@@ -12,8 +12,15 @@
 # database and is killed on exit. wrk comes from Debian
 # (apt-get install wrk); CI does not need it: these benchmarks are not part of scripts/run-tests.
 #
+# Each service runs with each executor of --executors: `nio` (the default of every Jot server: Swift concurrency on
+# NIO's event loops, ServerSupport's ServerExecutor) and `swift` (JOT_EXECUTOR=swift: Swift's cooperative pool, the
+# default of a Hummingbird application). The table also gives the per-request cost of verification in the server,
+# 1/(pangolins req/s) − 1/(cats req/s), and with --micro the microbenchmark's `Jot verify` (Benchmarks/run.sh) for the
+# same algorithms, measured in the same run after the services, and the ratio of the two.
+#
 # Usage: Benchmarks/verifier-bench.sh [--no-build] [--no-pin] [--runs N] [--duration 10s] [--threads N]
 #                                     [--connections 32] [--algs "ES256 RS256 HS256"] [--caches "off on"]
+#                                     [--executors "nio swift"] [--micro]
 # The release builds take the shared build lock (/tmp/jot-build.lock), and so do the measurements (about 11 minutes
 # with the defaults), so that no build competes with them; JOT_BENCH_NO_LOCK=1 measures without the lock.
 set -euo pipefail
@@ -22,7 +29,8 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 # shellcheck source=lib.sh
 source "$here/lib.sh"
-build=1 pin=1 runs=5 duration=10s threads="" connections=32 algs="ES256 RS256 HS256" caches="off on"
+build=1 pin=1 runs=5 duration=10s threads="" connections=32 algs="ES256 RS256 HS256" caches="off on" executors="nio swift"
+micro=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0; shift ;;
@@ -33,6 +41,8 @@ while [ $# -gt 0 ]; do
     --connections) connections="$2"; shift 2 ;;
     --algs) algs="$2"; shift 2 ;;
     --caches) caches="$2"; shift 2 ;;
+    --executors) executors="$2"; shift 2 ;;
+    --micro) micro=1; shift ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -52,6 +62,11 @@ fi
 bin="$root/.build-release/release"
 [ "$build" = 0 ] || build_release jot pangolin-service
 require_release jot pangolin-service
+micro_bin="$here/.build/release/JotBenchmarks"
+if [ "$micro" = 1 ]; then
+  [ "$build" = 0 ] || flock /tmp/jot-build.lock swift build -c release --package-path "$here" --product JotBenchmarks >&2
+  [ -x "$micro_bin" ] || { echo "$micro_bin is missing (build it: Benchmarks/run.sh, or drop --no-build)" >&2; exit 1; }
+fi
 hold_build_lock
 
 work="$(mktemp -d /tmp/jot-verifier-bench.XXXXXX)"
@@ -74,16 +89,16 @@ start_issuer() { # start_issuer ALG: sets $issuer and $issuer_pid
   wait_healthy "$issuer/healthz" "$issuer_pid" "$dir/issuer.log"
 }
 
-start_service() { # start_service ALG CACHE: sets $service and $service_pid
-  local alg="$1" cache="$2" port log
+start_service() { # start_service ALG CACHE EXECUTOR: sets $service and $service_pid
+  local alg="$1" cache="$2" executor="$3" port log
   port="$(free_port)"
   service="http://127.0.0.1:$port"
-  log="$work/pangolin-$alg-$cache.log"
+  log="$work/pangolin-$alg-$cache-$executor.log"
   local extra=()
   [ "$alg" = HS256 ] && extra+=(--secret-env JWT_SECRET)
   [ "$cache" = on ] && extra+=(--token-cache 10000)
-  "${on_server[@]}" "$bin/pangolin-service" --issuer "$issuer" --port "$port" --log-level warning "${extra[@]}" \
-    </dev/null >"$log" 2>&1 &
+  JOT_EXECUTOR="$executor" "${on_server[@]}" "$bin/pangolin-service" --issuer "$issuer" --port "$port" \
+    --log-level warning "${extra[@]}" </dev/null >"$log" 2>&1 &
   service_pid=$!
   wait_healthy "$service/healthz" "$service_pid" "$log"
 }
@@ -131,15 +146,17 @@ else
   echo "- not pinned: wrk and the service share the same $(nproc) cores"
 fi
 echo
-echo "| Token | verified-token cache | GET /cats req/s (baseline) | GET /pangolins req/s | /pangolins ÷ /cats | runs (cats; pangolins) |"
-echo "|---|---|---:|---:|---:|---|"
+echo "| Token | verified-token cache | executor | GET /cats req/s (baseline) | GET /pangolins req/s | /pangolins ÷ /cats | verification in the server, µs/request | runs (cats; pangolins) |"
+echo "|---|---|---|---:|---:|---:|---:|---|"
+overheads=""
 for alg in $algs; do
   start_issuer "$alg"
   token="$(login)"
   header="$(token_header "$token")"
   grep -q "\"alg\": \"$alg\"" <<<"$header" || { echo "the $alg issuer signed a token with header $header" >&2; exit 1; }
   for cache in $caches; do
-    start_service "$alg" "$cache"
+  for executor in $executors; do
+    start_service "$alg" "$cache" "$executor"
     expect_status 200 "$service/cats"
     expect_status 200 "$service/pangolins" -H "Authorization: Bearer $token"
     expect_status 401 "$service/pangolins" -H "Authorization: Bearer ${token%?}"  # tampered signature
@@ -158,10 +175,27 @@ for alg in $algs; do
     else
       cache_label="off"
     fi
-    echo "| $alg ($(wc -c <<<"$token" | awk '{print $1 - 1}') bytes) | $cache_label | $(printf '%.0f' "$c_med") | $(printf '%.0f' "$p_med") | **$ratio×** | $(list <<<"$cats"); $(list <<<"$pangolins") |"
+    overhead="$(awk -v p="$p_med" -v c="$c_med" 'BEGIN {printf "%.1f", 1e6/p - 1e6/c}')"
+    [ "$cache" = on ] || overheads+="$alg $executor $overhead"$'\n'
+    echo "| $alg ($(wc -c <<<"$token" | awk '{print $1 - 1}') bytes) | $cache_label | $executor | $(printf '%.0f' "$c_med") | $(printf '%.0f' "$p_med") | **$ratio×** | $overhead | $(list <<<"$cats"); $(list <<<"$pangolins") |"
     stop_pid "$service_pid"; service_pid=""
+  done
   done
   stop_pid "$issuer_pid"; issuer_pid=""
 done
 echo
 echo "load average after measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$micro" = 1 ]; then
+  # The microbenchmark on the server's core, right after the services: `Jot verify` ns/op per algorithm.
+  micro_algs="$(tr ' ' ',' <<<"$algs")"
+  "${on_server[@]}" "$micro_bin" --runs "$runs" --algorithms "$micro_algs" >"$work/micro.txt"
+  echo
+  echo "| Token | executor | verification in the server, µs/request (cache off) | microbenchmark \`Jot verify\`, µs | server ÷ microbenchmark |"
+  echo "|---|---|---:|---:|---:|"
+  while read -r alg executor overhead; do
+    [ -n "$alg" ] || continue
+    ns="$(awk -F'|' -v a=" $alg " '$2 == a && $3 ~ /Jot verify/ {gsub(/[ ,]/, "", $4); print $4}' "$work/micro.txt")"
+    [ -n "$ns" ] || { echo "no 'Jot verify' figure for $alg in the microbenchmark output:" >&2; cat "$work/micro.txt" >&2; exit 1; }
+    echo "| $alg | $executor | $overhead | $(awk -v n="$ns" 'BEGIN {printf "%.1f", n/1000}') | **$(awk -v o="$overhead" -v n="$ns" 'BEGIN {printf "%.2f", o*1000/n}')×** |"
+  done <<<"$overheads"
+fi
