@@ -30,8 +30,9 @@ public import Foundation
 /// - A token that fails verification: 401, `error="invalid_token"` with a short fixed description.
 /// - Keys that cannot be fetched (a JWKS outage past its stale window): 503, logged as a warning.
 ///
-/// Rejections are logged at debug level with the reason and counted (`jwt_authentications_total{result}`); tokens are
-/// never logged. Errors that are not about the token
+/// Rejections are logged at debug level with the reason and counted (`jwt_authentications_total{result}`) — except a
+/// token of a trusted issuer minted for another audience or type, logged at notice (a misconfigured client, not an
+/// attacker: its signature verified); tokens are never logged. Errors that are not about the token
 /// (cancellation) are rethrown.
 public struct JWTAuthenticator<Context: AuthRequestContext<VerifiedToken>>: AuthenticatorMiddleware {
     public typealias Identity = VerifiedToken
@@ -98,13 +99,21 @@ public struct JWTAuthenticator<Context: AuthRequestContext<VerifiedToken>>: Auth
         }
     }
 
+    /// Refusals that come after the signature verified and point at a client or issuer set up for another service.
+    private static var misconfigurationCodes: Set<TokenVerificationError.Code> { [.audienceNotAccepted, .typeNotAccepted] }
+
     private func reject(_ reason: JWTAuthenticationError.Reason, underlying: (any Error)? = nil, logger: Logger) -> JWTAuthenticationError {
         let error = JWTAuthenticationError(reason, realm: realm, underlying: underlying)
         metrics.rejected(error.code)
         var metadata: Logger.Metadata = ["jwt.rejected": .string(error.description)]
         if let underlying { metadata["jwt.error"] = .string(String(describing: underlying)) }
+        let refusal = underlying.flatMap { TokenVerificationError($0) }
         if error.code == .keysUnavailable {
             logger.warning("JWT not verifiable: keys unavailable", metadata: metadata)
+        } else if let refusal, Self.misconfigurationCodes.contains(refusal.code) {
+            // Only a token signed by a trusted issuer gets this far: not something a stranger can flood the log with,
+            // and most often a client asking the issuer for the wrong audience or type.
+            logger.notice("JWT of a trusted issuer refused: \(refusal.summary); the client must ask the issuer for a token for this service", metadata: metadata)
         } else {
             logger.debug("JWT rejected", metadata: metadata)
         }

@@ -3,8 +3,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import HummingbirdTesting
+import InMemoryLogging
 import JOSE
 import JWTVerifier
+import Logging
 import Testing
 
 @testable import HummingbirdJWT
@@ -90,9 +92,10 @@ struct JWTAuthenticatorTests {
     static func call(
         _ uri: String,
         headers: HTTPFields = [:],
-        router: Router<Context> = router()
+        router: Router<Context> = router(),
+        logger: Logger = Logger(label: "jwt-authenticator-test")
     ) async throws -> (status: HTTPResponse.Status, challenge: String?, body: String, fields: HTTPFields) {
-        let app = Application(router: router)
+        let app = Application(router: router, logger: logger)
         return try await app.test(.router) { client in
             try await client.execute(uri: uri, method: .get, headers: headers) { response in
                 (response.status, response.headers[.wwwAuthenticate], String(buffer: response.body), response.headers)
@@ -221,9 +224,23 @@ struct JWTAuthenticatorTests {
 
     @Test("A token for another audience: 401 invalid_token, audience not accepted (the configured audience is not echoed)")
     func wrongAudience() async throws {
-        let result = try await Self.call("/pangolins", headers: Self.headers("Bearer \(try Self.token(audience: ["photo-service"]))"))
+        let logs = InMemoryLogHandler()
+        var logger = Logger(label: "jwt-authenticator-test", factory: { _ in logs })
+        logger.logLevel = .info
+        let token = try Self.token(audience: ["photo-service"])
+        let result = try await Self.call("/pangolins", headers: Self.headers("Bearer \(token)"), logger: logger)
         #expect(result.status == .unauthorized)
         #expect(result.challenge == #"Bearer realm="pangolin-service", error="invalid_token", error_description="audience not accepted""#)
+        // A trusted issuer's token for another service is a setup mistake: said at notice, with the full reason.
+        let notices = logs.entries.filter { $0.level == .notice }
+        #expect(notices.count == 1)
+        #expect(notices.first?.message.description.contains("audience not accepted") == true)
+        #expect(notices.first?.metadata["jwt.error"]?.description.contains("audience 'photo-service' does not include 'pangolin-service'") == true)
+        #expect(logs.entries.allSatisfy { !"\($0.message) \($0.metadata)".contains(token) })
+        // A forged token stays at debug level: strangers cannot fill the log.
+        let forged = try Self.token(audience: ["photo-service"], key: try JWSSigningKey.generate(.ES256, keyID: "k1"))
+        _ = try await Self.call("/pangolins", headers: Self.headers("Bearer \(forged)"), logger: logger)
+        #expect(logs.entries.filter { $0.level >= .info }.count == 1)
     }
 
     @Test("Garbage, an unknown kid with quotes in it, alg none: 401 invalid_token with fixed descriptions")
