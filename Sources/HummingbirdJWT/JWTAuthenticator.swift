@@ -113,7 +113,10 @@ public struct JWTAuthenticator<Context: AuthRequestContext<VerifiedToken>>: Auth
         } else if let refusal, Self.misconfigurationCodes.contains(refusal.code) {
             // Only a token signed by a trusted issuer gets this far: not something a stranger can flood the log with,
             // and most often a client asking the issuer for the wrong audience or type.
-            logger.notice("JWT of a trusted issuer refused: \(refusal.summary); the client must ask the issuer for a token for this service", metadata: metadata)
+            logger.notice(
+                "JWT of a trusted issuer refused: \(refusal.summary); the client must ask the issuer for a token for this service",
+                metadata: metadata
+            )
         } else {
             logger.debug("JWT rejected", metadata: metadata)
         }
