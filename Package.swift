@@ -95,6 +95,7 @@ let package = Package(
                 .embedInCode("Templates/login.mustache"),
                 .embedInCode("Templates/consent.mustache"),
                 .embedInCode("Templates/error.mustache"),
+                .embedInCode("Users/common-passwords.txt"),
             ],
             swiftSettings: settings
         ),
