@@ -155,7 +155,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "jot",
-            dependencies: ["JotCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["JotCLI", "ServerSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: settings
         ),
         .target(
@@ -191,7 +191,7 @@ let package = Package(
         .executableTarget(
             name: "photo-album",
             dependencies: [
-                "ExampleSupport", "JOSE",
+                "ExampleSupport", "JOSE", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -206,7 +206,7 @@ let package = Package(
         .executableTarget(
             name: "pangolin-service",
             dependencies: [
-                "ExampleSupport", "HummingbirdJWT", "JOSE", "JWTVerifier",
+                "ExampleSupport", "HummingbirdJWT", "JOSE", "JWTVerifier", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -218,7 +218,7 @@ let package = Package(
         .executableTarget(
             name: "photo-service",
             dependencies: [
-                "ExampleSupport", "HummingbirdJWT", "JOSE", "JWTVerifier",
+                "ExampleSupport", "HummingbirdJWT", "JOSE", "JWTVerifier", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -239,7 +239,7 @@ let package = Package(
         .testTarget(
             name: "JotCLITests",
             dependencies: [
-                "JotCLI", "JOSE",
+                "JotCLI", "JOSE", "ServerSupport", "KeyStore", "TokenIssuer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -6,10 +6,16 @@ import HummingbirdJWT
 import JOSE
 import JWTVerifier
 import Logging
+import ServerSupport
 
 /// `pangolin-service`: `GET /cats` for anyone, `GET /pangolins` for tokens with scope `pangolins` from `jot serve`.
 @main
 struct PangolinService: AsyncParsableCommand {
+    /// argument-parser's `main()`, refusing a single-value option given twice instead of keeping the last value.
+    static func main() async {
+        await mainRefusingRepeatedOptions()
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "pangolin-service",
         abstract: "A resource service: GET /cats is public, GET /pangolins needs scope 'pangolins'.",
@@ -32,7 +38,7 @@ struct PangolinService: AsyncParsableCommand {
                 .add(middleware: AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: setup.audience))
                 .get { _, context in
                     let caller = try context.requireIdentity()
-                    context.logger.info("pangolins served", metadata: ["jwt.sub": .string(caller.subject ?? "-")])
+                    context.logger.debug("pangolins served", metadata: ["jwt.sub": .string(caller.subject ?? "-")])
                     return JSONResponse.make(.ok, Self.pangolins)
                 }
         }

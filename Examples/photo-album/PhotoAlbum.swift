@@ -6,6 +6,7 @@ import Hummingbird
 import JOSE
 import Logging
 import NIOCore
+import ServerSupport
 import Synchronization
 
 /// `photo-album`: the client of the documented flow. Sam opens it, is sent to Jot to sign in (authorization code with
@@ -18,6 +19,11 @@ import Synchronization
 /// Its own sessions are server-side (an opaque `album_session` cookie; tokens never reach the browser).
 @main
 struct PhotoAlbum: AsyncParsableCommand {
+    /// argument-parser's `main()`, refusing a single-value option given twice instead of keeping the last value.
+    static func main() async {
+        await mainRefusingRepeatedOptions()
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "photo-album",
         abstract: "A web client: sign in with Jot (authorization code + PKCE) and see your photos from photo-service."
@@ -47,7 +53,7 @@ struct PhotoAlbum: AsyncParsableCommand {
                 router: AlbumRoutes(oauth: oauth, photosURL: photosURL, logger: logger).router(),
                 configuration: .init(address: .hostname(host, port: port), serverName: "photo-album"),
                 onServerRunning: { channel in
-                    logger.info("photo-album listening", metadata: ["address": .string("http://\(host):\(channel.localAddress?.port ?? port)")])
+                    logger.notice("photo-album listening", metadata: ["address": .string("http://\(host):\(channel.localAddress?.port ?? port)")])
                 },
                 logger: logger
             )

@@ -6,10 +6,16 @@ import HummingbirdAuth
 import HummingbirdJWT
 import JOSE
 import JWTVerifier
+import ServerSupport
 
 /// `photo-service`: `GET /photos` returns the caller's own photos (by `sub`), for tokens with scope `photos:read`.
 @main
 struct PhotoService: AsyncParsableCommand {
+    /// argument-parser's `main()`, refusing a single-value option given twice instead of keeping the last value.
+    static func main() async {
+        await mainRefusingRepeatedOptions()
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "photo-service",
         abstract: "A resource service: GET /photos returns the caller's own photos and needs scope 'photos:read'.",

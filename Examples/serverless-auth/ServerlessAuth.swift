@@ -20,6 +20,11 @@ import Foundation
 /// (``TokenAuthorizer``), as API Gateway would run it, and the handler reads the user from the policy context.
 @main
 struct ServerlessAuth: AsyncParsableCommand {
+    /// argument-parser's `main()`, refusing a single-value option given twice instead of keeping the last value.
+    static func main() async {
+        await mainRefusingRepeatedOptions()
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "serverless-auth",
         abstract: "The documented serverless-auth sample: POST /sessions, GET /cats (public), GET /pangolins (authorizer).",
@@ -62,7 +67,7 @@ struct ServerlessAuth: AsyncParsableCommand {
         let edge = ServerEdge(limits: try limits.resolve(), tls: try tls.resolve())
         let router = Router(context: ServerlessAuthContext.self)
         router.add(middleware: edge.inFlight.middleware(context: ServerlessAuthContext.self))
-        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: AllowAnyOriginMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(.ok, ["status": "ok"]) }
         router.post("/sessions") { request, context in
@@ -76,7 +81,7 @@ struct ServerlessAuth: AsyncParsableCommand {
             .get { _, context in
                 // As the sample's handler: JSON.parse(event.requestContext.authorizer.user).
                 let user = context.authorizer?.user
-                context.logger.info("pangolins served", metadata: ["user": .string(user?["username"]?.stringValue ?? "-")])
+                context.logger.debug("pangolins served", metadata: ["user": .string(user?["username"]?.stringValue ?? "-")])
                 return JSONResponse.make(.ok, ["pangolins": [.object(["id": 2, "name": "Pengu", "address": "123 Carapace Drive"])]])
             }
 
@@ -87,7 +92,7 @@ struct ServerlessAuth: AsyncParsableCommand {
             configuration: edge.configuration(address: .hostname(host, port: port), serverName: "serverless-auth"),
             services: edge.services(logger: logger),
             onServerRunning: { channel in
-                logger.info(
+                logger.notice(
                     "serverless-auth listening",
                     metadata: [
                         "address": .string("\(edge.scheme)://\(host):\(channel.localAddress?.port ?? port)"),
