@@ -22,7 +22,7 @@ public enum RepeatedOptions {
             index += 1
         }
         let options = (command.arguments ?? []).filter { $0.kind == .option }
-        var counts: [String: (option: CommandTree.Argument, values: Int)] = [:]
+        var counts: [String: Int] = [:]
         while index < arguments.count {
             let word = arguments[index]
             index += 1
@@ -34,8 +34,8 @@ public enum RepeatedOptions {
             if !word.contains("=") { index += 1 }
             guard !option.isRepeating else { continue }
             let key = option.displayName
-            counts[key, default: (option, 0)].values += 1
-            if let count = counts[key]?.values, count > 1 {
+            counts[key, default: 0] += 1
+            if let count = counts[key], count > 1 {
                 throw ValidationError(
                     "\(key) was given \(count) times, but it takes a single value (only the last one would be kept): give it once"
                 )
