@@ -96,6 +96,7 @@ let package = Package(
                 .embedInCode("Templates/login.mustache"),
                 .embedInCode("Templates/consent.mustache"),
                 .embedInCode("Templates/error.mustache"),
+                .embedInCode("Users/common-passwords.txt"),
             ],
             swiftSettings: settings
         ),
@@ -239,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "JotCLITests",
             dependencies: [
-                "JotCLI", "JOSE",
+                "JotCLI", "JOSE", "ServerSupport", "KeyStore", "TokenIssuer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

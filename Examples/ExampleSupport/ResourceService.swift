@@ -125,7 +125,7 @@ public struct ResourceService {
         let name = self.name
         let router = Router(context: BasicAuthRequestContext<VerifiedToken>.self)
         router.add(middleware: edge.inFlight.middleware(context: BasicAuthRequestContext<VerifiedToken>.self))
-        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: LogRequestsMiddleware(.debug))
         router.get("/healthz") { _, _ in
             var health: JSONObject = ["status": "ok", "service": .string(name), "keys": .string(keysDescription)]
             var httpStatus = HTTPResponse.Status.ok
@@ -180,7 +180,7 @@ public struct ResourceService {
             configuration: edge.configuration(address: .hostname(options.host, port: port), serverName: name),
             services: edge.services(logger: logger),
             onServerRunning: { channel in
-                logger.info(
+                logger.notice(
                     "\(name) listening",
                     metadata: [
                         "address": .string("\(edge.scheme)://\(host):\(channel.localAddress?.port ?? port)"),
@@ -222,7 +222,7 @@ public struct ResourceService {
             let reason = (error as? JWKSFetchError)?.description ?? String(describing: error)
             throw ExampleError.discoveryFailed(issuer: options.issuer, reason: reason)
         }
-        logger.info("JWKS found through discovery", metadata: ["jwks.url": .string(jwksURL)])
+        logger.notice("JWKS found through discovery", metadata: ["jwks.url": .string(jwksURL)])
         do {
             try remembered?.remember(jwksURL, issuer: options.issuer)
         } catch {

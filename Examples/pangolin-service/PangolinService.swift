@@ -20,11 +20,12 @@ struct PangolinService: AsyncParsableCommand {
             """
     )
 
-    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command.
+    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command —
+    /// refusing a single-value option given twice instead of keeping the last value.
     @MainActor
     static func main() async {
         ServerExecutor.install()
-        await main(nil)
+        await mainRefusingRepeatedOptions()
     }
 
     @OptionGroup var options: ResourceServiceOptions
@@ -40,7 +41,7 @@ struct PangolinService: AsyncParsableCommand {
                 .add(middleware: AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: setup.audience))
                 .get { _, context in
                     let caller = try context.requireIdentity()
-                    context.logger.info("pangolins served", metadata: ["jwt.sub": .string(caller.subject ?? "-")])
+                    context.logger.debug("pangolins served", metadata: ["jwt.sub": .string(caller.subject ?? "-")])
                     return JSONResponse.make(.ok, Self.pangolins)
                 }
         }

@@ -24,11 +24,12 @@ struct PhotoAlbum: AsyncParsableCommand {
         abstract: "A web client: sign in with Jot (authorization code + PKCE) and see your photos from photo-service."
     )
 
-    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command.
+    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command —
+    /// refusing a single-value option given twice instead of keeping the last value.
     @MainActor
     static func main() async {
         ServerExecutor.install()
-        await main(nil)
+        await mainRefusingRepeatedOptions()
     }
 
     @Option(help: "The issuer (its /.well-known/openid-configuration is read at start).") var issuer = "http://127.0.0.1:8080"
@@ -55,7 +56,7 @@ struct PhotoAlbum: AsyncParsableCommand {
                 router: AlbumRoutes(oauth: oauth, photosURL: photosURL, logger: logger).router(),
                 configuration: .init(address: .hostname(host, port: port), serverName: "photo-album"),
                 onServerRunning: { channel in
-                    logger.info("photo-album listening", metadata: ["address": .string("http://\(host):\(channel.localAddress?.port ?? port)")])
+                    logger.notice("photo-album listening", metadata: ["address": .string("http://\(host):\(channel.localAddress?.port ?? port)")])
                 },
                 logger: logger
             )

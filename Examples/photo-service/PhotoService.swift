@@ -20,11 +20,12 @@ struct PhotoService: AsyncParsableCommand {
             """
     )
 
-    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command.
+    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command —
+    /// refusing a single-value option given twice instead of keeping the last value.
     @MainActor
     static func main() async {
         ServerExecutor.install()
-        await main(nil)
+        await mainRefusingRepeatedOptions()
     }
 
     @OptionGroup var options: ResourceServiceOptions

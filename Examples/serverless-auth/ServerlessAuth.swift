@@ -29,11 +29,12 @@ struct ServerlessAuth: AsyncParsableCommand {
             """
     )
 
-    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command.
+    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command —
+    /// refusing a single-value option given twice instead of keeping the last value.
     @MainActor
     static func main() async {
         ServerExecutor.install()
-        await main(nil)
+        await mainRefusingRepeatedOptions()
     }
 
     @Option(help: "Port to listen on (0 picks a free one).") var port = 3000
@@ -69,7 +70,7 @@ struct ServerlessAuth: AsyncParsableCommand {
         let edge = ServerEdge(limits: try limits.resolve(), tls: try tls.resolve())
         let router = Router(context: ServerlessAuthContext.self)
         router.add(middleware: edge.inFlight.middleware(context: ServerlessAuthContext.self))
-        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: AllowAnyOriginMiddleware())
         router.get("/healthz") { _, _ in JSONResponse.make(.ok, ["status": "ok"]) }
         router.post("/sessions") { request, context in
@@ -83,7 +84,7 @@ struct ServerlessAuth: AsyncParsableCommand {
             .get { _, context in
                 // As the sample's handler: JSON.parse(event.requestContext.authorizer.user).
                 let user = context.authorizer?.user
-                context.logger.info("pangolins served", metadata: ["user": .string(user?["username"]?.stringValue ?? "-")])
+                context.logger.debug("pangolins served", metadata: ["user": .string(user?["username"]?.stringValue ?? "-")])
                 return JSONResponse.make(.ok, ["pangolins": [.object(["id": 2, "name": "Pengu", "address": "123 Carapace Drive"])]])
             }
 
@@ -94,7 +95,7 @@ struct ServerlessAuth: AsyncParsableCommand {
             configuration: edge.configuration(address: .hostname(host, port: port), serverName: "serverless-auth"),
             services: edge.services(logger: logger),
             onServerRunning: { channel in
-                logger.info(
+                logger.notice(
                     "serverless-auth listening",
                     metadata: [
                         "address": .string("\(edge.scheme)://\(host):\(channel.localAddress?.port ?? port)"),

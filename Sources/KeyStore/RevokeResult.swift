@@ -12,7 +12,9 @@ public struct RevokeResult: Sendable, Hashable, CustomStringConvertible {
         var lines = ["revoked \(revoked.state) \(revoked.algorithm) key '\(revoked.keyID)'"]
         if let promoted { lines.append("'\(promoted.keyID)' was promoted from next to current and signs from now on") }
         lines += created.map { "created \($0.state) \($0.algorithm) key '\($0.keyID)'" }
-        lines += warnings.map { "warning: \($0)" }
+        // The revocation's own consequence is for callers to warn about before it happens (`jot keys revoke` does, once);
+        // repeating it here would say the same thing twice.
+        lines += warnings.filter { if case .revoked = $0 { false } else { true } }.map { "warning: \($0)" }
         return lines.joined(separator: "\n")
     }
 }

@@ -31,7 +31,7 @@ extension ServerEdge {
         } else if let failure {
             throw failure
         } else {
-            logger.info("shut down; no request cut")
+            logger.notice("shut down; no request cut")
         }
     }
 }

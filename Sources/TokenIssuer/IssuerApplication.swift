@@ -31,7 +31,7 @@ public enum IssuerApplication {
         router.addMiddleware { methodNotAllowed }
         if let inFlight { router.addMiddleware { inFlight.middleware(context: BasicRequestContext.self) } }
         router.addMiddleware {
-            LogRequestsMiddleware(.info, includeHeaders: .none)
+            LogRequestsMiddleware(.debug, includeHeaders: .none)
         }
         let minter = TokenMinter(configuration: configuration, makeJWTID: makeJWTID)
         SessionsController(

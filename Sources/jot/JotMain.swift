@@ -4,13 +4,12 @@ import ServerSupport
 
 /// The executable's entry point: the `jot` command tree lives in `JotCLI` so that it can be tested.
 @main
-struct JotMain: AsyncParsableCommand {
-    static let configuration = Jot.configuration
-
-    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then the command.
+enum JotMain {
+    /// Runs Swift concurrency on NIO's event loops (``ServerExecutor``) before any task starts, then parses like
+    /// argument-parser's own `main()`, but refuses a single-value option given twice.
     @MainActor
     static func main() async {
         ServerExecutor.install()
-        await main(nil)
+        await Jot.mainRefusingRepeatedOptions()
     }
 }

@@ -164,7 +164,7 @@ struct ClientsCommandTests {
 
     @Test("comma-separated and repeated values are both kept, empty ones dropped")
     func values() {
-        #expect(ClientsCommand.values(["a,b", "c", " d , ,e ", ""]) == ["a", "b", "c", "d", "e"])
+        #expect(Settings.commaSeparated(["a,b", "c", " d , ,e ", ""]) == ["a", "b", "c", "d", "e"])
     }
 }
 

@@ -336,11 +336,11 @@ def run_scenario(cluster: Cluster, harness: CheckHarness, args) -> None:
             for line in text.splitlines():
                 if line.startswith("jot_key_rotations_total") and 'kind="rotate"' in line:
                     metrics_total += int(float(line.rsplit(" ", 1)[1]))
-        listing = cluster.admin("keys", "list")
-        rows = [line.split() for line in listing.splitlines()[1:] if line and not line.startswith(("policy", "stored"))]
-        current = [row for row in rows if row[2] == "current"]
-        nexts = [row for row in rows if row[2] == "next"]
-        activations = sorted(row[5] for row in rows if row[5] != "-")
+        listing = cluster.admin("keys", "list", "--json")
+        keys = json.loads(listing)["keys"]
+        current = [key for key in keys if key["state"] == "current"]
+        nexts = [key for key in keys if key["state"] == "next"]
+        activations = sorted(key["signing_since"] for key in keys if key["signing_since"] is not None)
         if len(current) != 1 or len(nexts) != 1:
             raise CheckFailed(f"after automatic rotation the key set is not one current + one next:\n{listing}")
         if metrics_total < 3:

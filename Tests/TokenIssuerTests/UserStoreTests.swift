@@ -207,14 +207,14 @@ struct UserStoreTests {
             try await store.add(username: "carol", password: "pw-c", scopes: ["c"])
             try await store.add(username: "Bob", password: "pw-b", scopes: [])
             try await store.add(username: "alice", password: "pw-a", scopes: ["a1", "a2"])
-            try await store.add(username: "x' OR '1'='1", password: "pw-x", scopes: ["q"])
+            try await store.add(username: "x'OR'1'='1--", password: "pw-x", scopes: ["q"])
             let users = try await store.list()
             #expect(
                 users == [
                     UserRecord(username: "Bob", scopes: [], createdAt: Self.fixedDate),
                     UserRecord(username: "alice", scopes: ["a1", "a2"], createdAt: Self.fixedDate),
                     UserRecord(username: "carol", scopes: ["c"], createdAt: Self.fixedDate),
-                    UserRecord(username: "x' OR '1'='1", scopes: ["q"], createdAt: Self.fixedDate),
+                    UserRecord(username: "x'OR'1'='1--", scopes: ["q"], createdAt: Self.fixedDate),
                 ]
             )
             for user in users {
@@ -236,8 +236,10 @@ struct UserStoreTests {
             ("tab\t", .controlCharacter("\t")),
             ("nul\0", .controlCharacter("\0")),
             ("\u{202E}evil", .controlCharacter("\u{202E}")),
-            (" alice", .surroundingWhitespace),
-            ("alice ", .surroundingWhitespace),
+            (" alice", .whitespace),
+            ("alice ", .whitespace),
+            ("with inner space", .whitespace),
+            ("no\u{00A0}break", .whitespace),
         ]
     )
     func invalidUsername(username: String, problem: UserStoreError.UsernameProblem) async throws {
@@ -255,7 +257,7 @@ struct UserStoreTests {
     @Test("Valid edge-case usernames are accepted", arguments: Backend.available)
     func validUsernames(backend: Backend) async throws {
         try await Self.withStore(backend) { store in
-            let names = [String(repeating: "z", count: 64), "a", "Zoë", "名前", "user@example.com", "with inner space", "🦔🦔"]
+            let names = [String(repeating: "z", count: 64), "a", "Zoë", "名前", "user@example.com", "🦔🦔"]
             for name in names {
                 try await store.add(username: name, password: "pw", scopes: [])
                 #expect(try await store.authenticate(username: name, password: "pw")?.username == name)

@@ -62,8 +62,10 @@ struct HTTPDocumentFetcher: Sendable {
             throw error
         } catch let error as CancellationError {
             throw error
+        } catch let error where ConnectionProblem.diagnose(error) != nil {
+            throw JWKSFetchError.unreachable(url: url, address: address, problem: ConnectionProblem.diagnose(error) ?? .refused)
         } catch let error as HTTPClientError {
-            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            if error == .deadlineExceeded || error == .readTimeout {
                 throw JWKSFetchError.timeout(url: url, seconds: timeoutSeconds)
             }
             throw JWKSFetchError.transport(url: url, reason: error.description)
@@ -75,6 +77,13 @@ struct HTTPDocumentFetcher: Sendable {
         } catch {
             throw JWKSFetchError.transport(url: url, reason: String(describing: error))
         }
+    }
+
+    /// `host:port` of the URL, for messages about the connection.
+    private var address: String {
+        guard let parsed = URL(string: url), let host = parsed.host else { return url }
+        let port = parsed.port ?? (parsed.scheme?.lowercased() == "https" ? 443 : 80)
+        return host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
     private var timeoutSeconds: Double {

@@ -16,7 +16,10 @@ public enum JWKSFetchError: Error, Sendable, Hashable, CustomStringConvertible {
     case bodyTooLarge(url: String, limit: Int)
     /// The whole request (connect, headers and body) did not finish in time.
     case timeout(url: String, seconds: Double)
-    /// The connection failed (refused, reset, DNS …), or a custom source failed.
+    /// No connection could be made to `address` (`host:port`): refused, timed out, no route, or the name did not
+    /// resolve. A refused connection is reported at once, not after the request deadline.
+    case unreachable(url: String, address: String, problem: ConnectionProblem)
+    /// The connection failed in another way (reset during the exchange …), or a custom source failed.
     case transport(url: String, reason: String)
     /// The TLS connection was refused: the certificate (expired, for another name, issuer not trusted, self-signed)
     /// or the protocol version (below 1.2). Never retried over plain http.
@@ -46,6 +49,8 @@ public enum JWKSFetchError: Error, Sendable, Hashable, CustomStringConvertible {
             "\(url) sent a body over the limit of \(limit) bytes"
         case .timeout(let url, let seconds):
             "\(url) did not answer within \(Self.format(seconds)) s"
+        case .unreachable(let url, let address, let problem):
+            "\(url): could not connect to \(address) (\(problem)) — \(problem.hint)"
         case .transport(let url, let reason):
             "\(url) could not be fetched: \(reason)"
         case .tls(let url, let failure):

@@ -1,4 +1,4 @@
-public import JOSE
+import JOSE
 
 /// Why ``Verifier`` refused a token: the one error its `verify` methods throw, with a stable ``Code`` to switch on.
 ///

@@ -14,11 +14,6 @@ public struct ClientsCommand: AsyncParsableCommand {
 
     public init() {}
 
-    /// Comma-separated values of a repeatable option, every one kept, empty ones dropped.
-    static func values(_ options: [String]) -> [String] {
-        options.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
     /// How a new secret is chosen: read from standard input, or generated (the default).
     struct SecretSource: ParsableArguments {
         @Flag(name: .customLong("secret-stdin"), help: "Read the secret from the first line of standard input (at least 32 bytes).")
@@ -46,9 +41,10 @@ public struct ClientsCommand: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Register a client. Its id is NAME; a generated secret is printed once.",
             discussion: """
-                Example: jot clients add photo-service --scopes pangolins --audience pangolin-service
-                The client asks for tokens with grant_type=client_credentials at POST /oauth/token; `scope` narrows its
-                scopes, `resource` picks one of its audiences (the first is the default).
+                The client asks for tokens with grant_type=client_credentials at POST /oauth/token; `scope` narrows its \
+                scopes, `resource` picks one of its audiences (the first is the default). For example:
+
+                  jot clients add photo-service --scopes pangolins --audience pangolin-service
                 """
         )
 
@@ -71,7 +67,7 @@ public struct ClientsCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let grants = try grant.isEmpty ? [.clientCredentials] : ClientsCommand.values(grant).map(Self.grantType)
+            let grants = try grant.isEmpty ? [.clientCredentials] : Settings.commaSeparated(grant).map(Self.grantType)
             if isPublic && (secretSource.secretStdin || secretSource.generateSecret) {
                 throw CLIError.invalidInput("a --public client has no secret: drop --secret-stdin/--generate-secret")
             }
@@ -80,8 +76,8 @@ public struct ClientsCommand: AsyncParsableCommand {
                 try await clients.add(
                     id: name,
                     secret: isPublic ? nil : secret,
-                    scopes: ClientsCommand.values(scopes),
-                    audiences: ClientsCommand.values(audience),
+                    scopes: Settings.commaSeparated(scopes),
+                    audiences: Settings.commaSeparated(audience),
                     grants: grants,
                     tokenTTL: tokenTTL,
                     redirectURIs: redirectURI,
@@ -159,7 +155,7 @@ public struct ClientsCommand: AsyncParsableCommand {
             abstract: "Remove a client: it can no longer obtain tokens (tokens already issued stay valid until they expire)."
         )
         @OptionGroup var store: StoreOptions
-        @Argument var name: String
+        @Argument(help: "The client id to remove.") var name: String
         public init() {}
 
         public func run() async throws {
@@ -174,8 +170,8 @@ public struct ClientsCommand: AsyncParsableCommand {
             abstract: "Give a client a new secret; the old one keeps working for --grace, then stops."
         )
         @OptionGroup var store: StoreOptions
-        @Argument var name: String
-        @Option(name: .long, help: "How long the old secret keeps working, e.g. 0s, 15m, 1h, 7d (default 1h).") var grace = "1h"
+        @Argument(help: "The client id.") var name: String
+        @Option(name: .long, help: "How long the old secret keeps working, e.g. 0s, 15m, 1h, 7d.") var grace = "1h"
         @OptionGroup var secretSource: SecretSource
         public init() {}
 

@@ -8,8 +8,8 @@ public struct DBCommand: AsyncParsableCommand {
         commandName: "db",
         abstract: "Manage the PostgreSQL schema (keys, users, and later tables).",
         discussion: """
-            Migrations are numbered and forward-only; each is applied once, in a transaction, under an advisory lock, so
-            several replicas starting at once are safe. `jot serve` and the admin commands apply them too. A database
+            Migrations are numbered and forward-only; each is applied once, in a transaction, under an advisory lock, so \
+            several replicas starting at once are safe. `jot serve` and the admin commands apply them too. A database \
             whose schema is newer than this jot is refused and left untouched.
             """,
         subcommands: [Migrate.self, Status.self]

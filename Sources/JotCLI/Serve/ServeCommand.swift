@@ -15,15 +15,20 @@ public struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the issuer: POST /sessions, /.well-known/jwks.json, OIDC discovery, /healthz, /metrics.",
         discussion: """
-            Every flag has an environment variable (JOT_HOST, JOT_PORT, JOT_ISSUER, JOT_AUDIENCE (comma-separated),
-            JOT_TOKEN_TTL, JOT_ALG, JOT_JWKS_MAX_AGE, JOT_KEYS, JOT_DATABASE, JOT_KEY_ENCRYPTION_KEY_FILE,
-            JOT_ROTATE_EVERY, JOT_BCRYPT_COST, LOG_LEVEL); flags win. JWT_SECRET (≥ 32 bytes) adds an HS256 signing
-            secret, never published. An empty key store gets a current and a next key on start, and the timing is
-            stored with the keys for `jot keys`. Changes made with `jot keys …` or another replica are served within
-            a second (poll; at once on SIGHUP, and on PostgreSQL's NOTIFY); a key set that fails to load never
-            replaces the keys in memory. With --database postgres://… several replicas share keys and users.
-            With --tls-certificate and --tls-key (TLS_CERTIFICATE, TLS_KEY) it serves HTTPS (TLS 1.2+), advertises
+            Every flag has an environment variable (JOT_HOST, JOT_PORT, JOT_ISSUER, JOT_AUDIENCE (comma-separated), \
+            JOT_TOKEN_TTL, JOT_ALG, JOT_JWKS_MAX_AGE, JOT_KEYS, JOT_DATABASE, JOT_KEY_ENCRYPTION_KEY_FILE, \
+            JOT_ROTATE_EVERY, JOT_BCRYPT_COST, LOG_LEVEL); flags win. JWT_SECRET (≥ 32 bytes) adds an HS256 signing \
+            secret, never published.
+
+            An empty key store gets a current and a next key on start, and the timing is stored with the keys for \
+            `jot keys`. Changes made with `jot keys …` or another replica are served within a second (poll; at once on \
+            SIGHUP, and on PostgreSQL's NOTIFY); a key set that fails to load never replaces the keys in memory. With \
+            --database postgres://… several replicas share keys and users.
+
+            With --tls-certificate and --tls-key (TLS_CERTIFICATE, TLS_KEY) it serves HTTPS (TLS 1.2+), advertises \
             https URLs, and serves a renewed certificate without a restart (file change or SIGHUP).
+
+            Requests are logged at debug level (LOG_LEVEL=debug); start, listening, key changes and shutdown at notice.
             """
     )
 
@@ -35,9 +40,13 @@ public struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Signing algorithm: ES256 (default), RS256, PS256, EdDSA, or HS256 with JWT_SECRET.") public var alg: String?
     @Option(name: .customLong("jwks-max-age"), help: "JWKS Cache-Control max-age in seconds (default 300).") public var jwksMaxAge: Int?
     @OptionGroup public var store: StoreOptions
-    @Flag(name: .long, help: "Create the documented demo users (Cthon98, AzureDiamond) if missing.") public var demo = false
+    @Flag(
+        name: .long,
+        help: "Create the documented demo users (Cthon98, AzureDiamond, Sam) if missing; their passwords are public: local demos only."
+    )
+    public var demo = false
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost for new passwords (default 12).") public var bcryptCost: Int?
-    @Option(name: .customLong("reload-interval"), help: "Seconds between key-store checks (default 1).") public var reloadInterval: Int = 1
+    @Option(name: .customLong("reload-interval"), help: "Seconds between key-store checks.") public var reloadInterval: Int = 1
     @Flag(
         name: .customLong("allow-long-token-ttl"),
         help: "Allow --token-ttl over a day (up to 30 days). Risky: a stolen token stays valid that long."
@@ -79,7 +88,7 @@ public struct ServeCommand: AsyncParsableCommand {
             } catch {
                 throw CLIError.keyProblem("JWT_SECRET: \(error); generate one with `openssl rand -base64 48`")
             }
-            logger.info("HS256 shared secret from JWT_SECRET enabled (never published)")
+            logger.notice("HS256 shared secret from JWT_SECRET enabled (never published)")
         }
         let rotateEvery = try Settings.optionalString(rotateEvery, env: "JOT_ROTATE_EVERY").map(DurationText.parse)
         let requestedLeeway = try Settings.int(leeway, env: "JOT_LEEWAY", default: 30)
@@ -180,7 +189,7 @@ public struct ServeCommand: AsyncParsableCommand {
         try await Self.prepareKeys(keyStore, algorithm: configuration.algorithm, hasSecret: secretKey != nil, policy: policy, logger: logger)
         if try await keyStore.isInitialized() {
             let stored = try await keyStore.recordPolicy(policy, now: Date())
-            logger.info("rotation policy stored with the keys", metadata: ["jot.policy": .string(stored.description)])
+            logger.notice("rotation policy stored with the keys", metadata: ["jot.policy": .string(stored.description)])
             let listing = try await keyStore.list(now: Date())
             if listing.sealedBy == nil {
                 logger.warning(
@@ -197,7 +206,10 @@ public struct ServeCommand: AsyncParsableCommand {
         if let warning = holder.current.keyCountWarning { logger.warning("\(warning)") }
         if demo {
             let added = try await DemoUsers.add(to: stores.users)
-            logger.info("demo users ready", metadata: ["jot.added": .string(added.map(\.username).joined(separator: ","))])
+            logger.warning(
+                "demo users ready: their passwords are public (hunter2, …) and skip the password rules; never use --demo on a reachable issuer",
+                metadata: ["jot.added": .string(added.map(\.username).joined(separator: ","))]
+            )
         }
         let metrics = IssuerMetrics()
         let health = IssuerHealth()
@@ -238,7 +250,7 @@ public struct ServeCommand: AsyncParsableCommand {
             health: health,
             logger: logger,
             onServerRunning: { boundPort in
-                logger.info(
+                logger.notice(
                     "jot issuer listening",
                     metadata: [
                         "jot.address": .string("\(edge.scheme)://\(configuration.host):\(boundPort)"),

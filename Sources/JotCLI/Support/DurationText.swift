@@ -16,6 +16,15 @@ package enum DurationText {
         return .seconds(value * multiplier)
     }
 
+    /// A span for people, rounded down to its largest unit: `40 s`, `42 min`, `5 h`, `1 day`, `3 days`.
+    package static func human(_ seconds: Double) -> String {
+        let whole = Int64(max(0, seconds).rounded(.down))
+        if whole >= 86_400 { return whole / 86_400 == 1 ? "1 day" : "\(whole / 86_400) days" }
+        if whole >= 3600 { return "\(whole / 3600) h" }
+        if whole >= 60 { return "\(whole / 60) min" }
+        return "\(whole) s"
+    }
+
     /// `90s`, `15m`, `12h`, `30d`: the largest whole unit.
     package static func format(_ duration: Duration) -> String {
         let seconds = duration.components.seconds

@@ -77,9 +77,9 @@ package enum IO {
         return object
     }
 
-    /// Writes a line to standard error.
-    package static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+    /// Writes a line to standard error (`terminator: ""` for a prompt).
+    package static func printError(_ message: String, terminator: String = "\n") {
+        FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + terminator).utf8))
     }
 
     package static func trimmed(_ text: String) -> String {

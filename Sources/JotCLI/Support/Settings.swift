@@ -39,10 +39,14 @@ package enum Settings {
     /// A repeatable flag, or a comma-separated environment variable.
     package static func list(_ flag: [String], env name: String, default value: [String]) -> [String] {
         if !flag.isEmpty { return flag }
-        if let text = nonEmpty(environment[name]) {
-            return text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        }
+        if let text = nonEmpty(environment[name]) { return commaSeparated([text]) }
         return value
+    }
+
+    /// The values of a repeatable option whose values may also be comma-separated (`--scopes a,b --scopes c`): every
+    /// one kept, in order, surrounding spaces trimmed, empty ones dropped.
+    package static func commaSeparated(_ values: [String]) -> [String] {
+        values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
     private static func nonEmpty(_ value: String?) -> String? {

@@ -8,28 +8,32 @@ package import TokenIssuer
 /// Where the issuer's state lives: a key directory and an SQLite user file (the embedded default), or one PostgreSQL
 /// database for keys and users (`--database postgres://…`), with the key-encryption key that seals private keys.
 public struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The key directory (env JOT_KEYS; default Keys). Not with a PostgreSQL --database.", valueName: "dir"))
+    @Option(name: .long, help: StoreOptions.keysHelp)
     public var keys: String?
 
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The user database file (default jot-users.sqlite next to the key directory), or postgres://USER[:PASSWORD]@HOST:PORT/DB "
-                + "for keys and users in PostgreSQL (env JOT_DATABASE).",
+            "The user database file (env JOT_DATABASE; default jot-users.sqlite beside the key directory), or "
+                + "postgres://USER[:PASSWORD]@HOST:PORT/DB for keys and users in PostgreSQL.",
             valueName: "file-or-url"
         )
     )
     public var database: String?
 
-    @Option(
-        name: .customLong("key-encryption-key-file"),
-        help: ArgumentHelp(
-            "32-byte key that seals private keys at rest (env JOT_KEY_ENCRYPTION_KEY_FILE; required with PostgreSQL). "
-                + "Create one with `jot keys generate-kek`.",
-            valueName: "file"
-        )
-    )
+    @Option(name: .customLong("key-encryption-key-file"), help: StoreOptions.keyEncryptionKeyFileHelp)
     public var keyEncryptionKeyFile: String?
+
+    static let keysHelp = ArgumentHelp(
+        "The key directory (env JOT_KEYS; default Keys, relative to the current directory). Not with a PostgreSQL --database.",
+        valueName: "dir"
+    )
+
+    static let keyEncryptionKeyFileHelp = ArgumentHelp(
+        "32-byte key that seals private keys at rest (env JOT_KEY_ENCRYPTION_KEY_FILE; required with PostgreSQL). "
+            + "Create one with `jot keys generate-kek`.",
+        valueName: "file"
+    )
 
     public init() {}
 

@@ -10,7 +10,7 @@ public struct TokenSign: AsyncParsableCommand {
         commandName: "sign",
         abstract: "Sign claims as a compact JWT and print it.",
         discussion: """
-            --header adds protected-header members; a null value removes one (for example {"typ":null}).
+            --header adds protected-header members; a null value removes one (for example {"typ":null}). \
             The kid defaults to the key's RFC 7638 thumbprint for PEM keys; secrets get no kid unless --kid is given.
             """
     )

@@ -2,7 +2,7 @@ public import ArgumentParser
 import Foundation
 import Logging
 import ServerSupport
-import TokenIssuer
+package import TokenIssuer
 
 /// `jot users …`: the issuer's users, kept in its SQLite database with bcrypt password hashes.
 public struct UsersCommand: AsyncParsableCommand {
@@ -18,34 +18,68 @@ public struct UsersCommand: AsyncParsableCommand {
         try await options.withUserStore(bcryptCost: bcryptCost, body)
     }
 
-    static func scopes(_ text: String) -> [String] {
-        text.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
-
     public struct Add: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
-            abstract: "Add a user. The password comes from --password-stdin or a prompt; never from a flag."
+            abstract: "Add a user. The password comes from --password-stdin or a prompt; never from a flag.",
+            discussion:
+                "Passwords have at least 8 characters (NIST SP 800-63B; change it with --min-password-length) and must not be "
+                + "one of the 10 000 most common passwords. Without a terminal, give the password with --password-stdin, "
+                + "e.g. printf '%s\\n' \"$PASSWORD\" | jot users add NAME --password-stdin."
         )
 
         @OptionGroup public var store: StoreOptions
-        @Argument(help: "The username (1–64 characters, case-sensitive).") public var name: String
-        @Option(name: .long, help: "Comma-separated scopes, e.g. pangolins,photos:read.") public var scopes: String = ""
+        @Argument(help: "The username: 1–64 characters without whitespace or control characters, case-sensitive.") public var name: String
+        @Option(name: .long, help: "Scopes, comma-separated or repeated: --scopes pangolins,photos:read or --scopes a --scopes b.")
+        public var scopes: [String] = []
         @Flag(name: .customLong("password-stdin"), help: "Read the password from the first line of standard input.")
         public var passwordStdin = false
-        @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost (4–31; env JOT_BCRYPT_COST).") public var bcryptCost: Int?
+        @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost (4–31; env JOT_BCRYPT_COST; default 12).") public var bcryptCost: Int?
+        @Option(
+            name: .customLong("min-password-length"),
+            help: ArgumentHelp("The fewest characters a password may have (1–64; env JOT_MIN_PASSWORD_LENGTH; default 8).", valueName: "n")
+        )
+        public var minPasswordLength: Int?
 
         public init() {}
 
         public func run() async throws {
-            let password = try passwordStdin ? Self.firstLine(IO.readStandardInput(limit: 4096)) : Self.prompt()
+            print(try await add(password: try password()))
+        }
+
+        /// The password: from standard input with --password-stdin, else from a prompt on the terminal — refused at
+        /// once, before any prompt, when standard input is not a terminal.
+        package func password(standardInputIsTerminal: Bool = isatty(0) == 1) throws -> String {
+            if passwordStdin { return Self.firstLine(IO.readStandardInput(limit: 4096)) }
+            guard standardInputIsTerminal else {
+                throw CLIError.invalidInput(
+                    "standard input is not a terminal, so there is no one to ask for the password: give it with --password-stdin, "
+                        + "e.g. printf '%s\\n' \"$PASSWORD\" | jot users add \(name) --password-stdin"
+                )
+            }
+            return try Self.prompt()
+        }
+
+        /// The password policy of --min-password-length (or JOT_MIN_PASSWORD_LENGTH).
+        package func passwordPolicy() throws(CLIError) -> PasswordPolicy {
+            let length = try Settings.int(minPasswordLength, env: "JOT_MIN_PASSWORD_LENGTH", default: PasswordPolicy.defaultMinimumLength)
+            return PasswordPolicy(
+                minimumLength: try Settings.checked { () throws(OperatorInput.Refusal) in
+                    try OperatorInput.within(length, PasswordPolicy.minimumLengthRange, flag: "--min-password-length", unit: " characters")
+                }
+            )
+        }
+
+        /// Adds the user with `password`; the line to print.
+        package func add(password: String) async throws -> String {
+            let policy = try passwordPolicy()
             let requested = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
             let cost = try Settings.checked { () throws(OperatorInput.Refusal) in
                 try OperatorInput.within(requested, OperatorInput.bcryptCostRange, flag: "--bcrypt-cost")
             }
             let record = try await UsersCommand.withStore(store, bcryptCost: cost) { users in
-                try await users.add(username: name, password: password, scopes: UsersCommand.scopes(scopes))
+                try await users.add(username: name, password: password, scopes: Settings.commaSeparated(scopes), policy: policy)
             }
-            print("added \(record.username) with scopes [\(record.scopes.joined(separator: " "))]")
+            return "added \(record.username) with scopes [\(record.scopes.joined(separator: " "))]"
         }
 
         static func firstLine(_ text: String) -> String {
@@ -106,7 +140,7 @@ public struct UsersCommand: AsyncParsableCommand {
             abstract: "Remove a user and revoke their refresh tokens and sign-in sessions (access tokens stay valid until they expire)."
         )
         @OptionGroup public var store: StoreOptions
-        @Argument public var name: String
+        @Argument(help: "The username to remove (case-sensitive).") public var name: String
         public init() {}
 
         public func run() async throws {
@@ -124,7 +158,7 @@ public struct UsersCommand: AsyncParsableCommand {
             abstract: "Revoke a user's refresh tokens and sign-in sessions everywhere (access tokens stay valid until they expire)."
         )
         @OptionGroup public var store: StoreOptions
-        @Argument public var name: String
+        @Argument(help: "The username to sign out (case-sensitive).") public var name: String
         public init() {}
 
         public func run() async throws {
@@ -142,12 +176,12 @@ public struct UsersCommand: AsyncParsableCommand {
             abstract: "Replace a user's scopes (\"\" removes them all)."
         )
         @OptionGroup public var store: StoreOptions
-        @Argument public var name: String
-        @Argument(help: "Comma-separated scopes.") public var scopes: String
+        @Argument(help: "The username (case-sensitive).") public var name: String
+        @Argument(help: "Comma-separated scopes, e.g. pangolins,photos:read (\"\" for none).") public var scopes: String
         public init() {}
 
         public func run() async throws {
-            let record = try await UsersCommand.withStore(store) { try await $0.setScopes(username: name, scopes: UsersCommand.scopes(scopes)) }
+            let record = try await UsersCommand.withStore(store) { try await $0.setScopes(username: name, scopes: Settings.commaSeparated([scopes])) }
             print("\(record.username) now has scopes [\(record.scopes.joined(separator: " "))]")
         }
     }
@@ -156,13 +190,17 @@ public struct UsersCommand: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
             commandName: "add-demo",
             abstract: "Add the documented demo users: Cthon98/hunter2 (scope pangolins), AzureDiamond/********* (no scopes), "
-                + "Sam/photos-of-Sam-1 (scope photos:read)."
+                + "Sam/photos-of-Sam-1 (scope photos:read).",
+            discussion:
+                "Their passwords are public and weak on purpose, so they are added without the password rules of `jot users add`: "
+                + "for the documented sample on your own machine only, never on an issuer others can reach."
         )
         @OptionGroup public var store: StoreOptions
         public init() {}
 
         public func run() async throws {
             let added = try await UsersCommand.withStore(store) { try await DemoUsers.add(to: $0) }
+            if !added.isEmpty { IO.printError("warning: the demo users' passwords are public (hunter2, …): never use them on a reachable issuer") }
             print(added.isEmpty ? "demo users already present" : "added \(added.map(\.username).joined(separator: ", "))")
         }
     }

@@ -45,7 +45,7 @@ public struct KeyReloader: Service {
             }
             let changed = holder.replace(with: ring)
             if changed {
-                logger.info(
+                logger.notice(
                     "key set reloaded",
                     metadata: [
                         "jot.reason": .string(reason),

@@ -18,6 +18,10 @@ public enum DemoUsers {
     ]
 
     /// Adds the demo users that do not exist yet; existing users (demo or not) are left untouched.
+    ///
+    /// Their passwords are public and weak on purpose (`hunter2` is 7 characters and among the most common
+    /// passwords): they are added WITHOUT the ``PasswordPolicy`` that `jot users add` applies, for the documented
+    /// sample only. Never add the demo users to an issuer that is reachable by anyone else.
     /// - Returns: the records of the users that were added (empty when all already existed).
     /// - Throws: ``UserStoreError`` from the store, other than ``UserStoreError/userExists(_:)``.
     @discardableResult

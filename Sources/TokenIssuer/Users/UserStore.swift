@@ -4,14 +4,15 @@
 /// ``InMemoryUserStore`` (tests, examples).
 ///
 /// Passwords are stored only as bcrypt hashes and hashed/verified off the cooperative thread pool. Usernames are
-/// 1–64 characters without control characters or surrounding whitespace; scopes are RFC 6749 §3.3 scope tokens
+/// 1–64 characters without control characters or whitespace; scopes are RFC 6749 §3.3 scope tokens
 /// (printable ASCII except space, `"` and `\`). Methods throw ``UserStoreError`` (or `CancellationError` when the task
 /// is cancelled before the work ran).
 public protocol UserStore: Sendable {
     /// Adds a user.
     ///
     /// The password must be 1–72 bytes of UTF-8 without NUL: bcrypt ignores everything after byte 72 and stops at a
-    /// NUL, so longer passwords would be silently weakened — they are refused instead.
+    /// NUL, so longer passwords would be silently weakened — they are refused instead. Nothing else is checked here:
+    /// a password a person chose goes through ``add(username:password:scopes:policy:)`` and its ``PasswordPolicy``.
     /// - Parameters:
     ///   - username: the new, unique username.
     ///   - password: the plain-text password; only its bcrypt hash is stored.

@@ -29,15 +29,15 @@ public enum UserStoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case tooLong(characters: Int)
         /// Contains a control, format or line/paragraph-separator character (e.g. a newline or U+202E).
         case controlCharacter(Unicode.Scalar)
-        /// Begins or ends with whitespace.
-        case surroundingWhitespace
+        /// Contains whitespace (a space, a tab, a no-break space …).
+        case whitespace
 
         public var description: String {
             switch self {
             case .empty: "it is empty"
             case .tooLong(let count): "it is \(count) characters long, the limit is \(UserValidation.maximumUsernameLength)"
             case .controlCharacter(let scalar): "it contains the control character \(UserValidation.codePoint(scalar))"
-            case .surroundingWhitespace: "it begins or ends with whitespace"
+            case .whitespace: "it contains whitespace"
             }
         }
     }
@@ -49,6 +49,10 @@ public enum UserStoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case tooLong(bytes: Int)
         /// Contains a NUL character, where bcrypt would silently stop reading.
         case containsNUL
+        /// Shorter than the ``PasswordPolicy/minimumLength`` (the count is its length in characters).
+        case tooShort(characters: Int, minimum: Int)
+        /// One of the most common passwords, which attackers try first.
+        case common
 
         public var description: String {
             switch self {
@@ -57,6 +61,11 @@ public enum UserStoreError: Error, Sendable, Hashable, CustomStringConvertible {
                 "it is \(bytes) bytes long in UTF-8 but bcrypt reads only the first \(PasswordHasher.maximumPasswordBytes); "
                     + "choose a password of at most \(PasswordHasher.maximumPasswordBytes) bytes"
             case .containsNUL: "it contains a NUL character, after which bcrypt would ignore the rest; remove it"
+            case .tooShort(let count, let minimum):
+                "it is \(count) character\(count == 1 ? "" : "s") long; use at least \(minimum) (a few unrelated words make a long "
+                    + "password that is easy to remember)"
+            case .common:
+                "it is one of the \(CommonPasswords.count) most common passwords, which attackers try first; choose another"
             }
         }
     }
@@ -69,7 +78,7 @@ public enum UserStoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "no user named \(Self.quoted(username)): usernames are case-sensitive; list the existing users to check the spelling"
         case .invalidUsername(let username, let reason):
             "invalid username \(Self.quoted(username)): \(reason); a username is 1–\(UserValidation.maximumUsernameLength) characters "
-                + "without control characters or leading/trailing whitespace"
+                + "without whitespace or control characters"
         case .invalidScope(let scope):
             "invalid scope \(Self.quoted(scope)): a scope is a non-empty token of printable ASCII characters other than "
                 + "space, '\"' and '\\' (RFC 6749 §3.3); give several scopes as separate values"

@@ -2,16 +2,18 @@
 enum UserValidation {
     static let maximumUsernameLength = 64
 
-    /// Throws unless `username` is 1–64 characters, has no control/format/separator characters and no
-    /// leading or trailing whitespace.
+    /// Throws unless `username` is 1–64 characters without whitespace and without control/format/separator
+    /// characters: the rules for a new user.
     static func validate(username: String) throws(UserStoreError) {
-        if let problem = self.problem(with: username) {
+        if let problem = self.problem(with: username) ?? (username.contains(where: \.isWhitespace) ? .whitespace : nil) {
             throw .invalidUsername(username, reason: problem)
         }
     }
 
+    /// What rules a name out of any lookup (empty, control characters, too long). Whitespace is not among them: a
+    /// user added before names with whitespace were refused can still sign in.
     static func problem(with username: String) -> UserStoreError.UsernameProblem? {
-        guard let first = username.first, let last = username.last else { return .empty }
+        guard !username.isEmpty else { return .empty }
         // Checked before the length, so a huge value is rejected without counting all of it twice.
         if let scalar = username.unicodeScalars.first(where: self.isControl) {
             return .controlCharacter(scalar)
@@ -19,9 +21,6 @@ enum UserValidation {
         let count = username.count
         if count > self.maximumUsernameLength {
             return .tooLong(characters: count)
-        }
-        if first.isWhitespace || last.isWhitespace {
-            return .surroundingWhitespace
         }
         return nil
     }
