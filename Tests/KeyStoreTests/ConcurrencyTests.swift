@@ -106,7 +106,7 @@ struct ConcurrencyTests {
         let fixture = try KeyDirectoryFixture()
         _ = try await fixture.store().initialize(algorithms: [.ES256], now: t0)
         let entered = AsyncSignal()
-        // The change runs on a Dispatch thread (never the cooperative pool), so it may block there — but never for
+        // The change runs on NIOThreadPool (never the tasks' executor), so it may block there — but never for
         // good: if the test fails before releasing it, the wait ends after 30 s and the rotation finishes.
         let release = DispatchSemaphore(value: 0)
         let store = fixture.store { step throws(KeyStoreError) in

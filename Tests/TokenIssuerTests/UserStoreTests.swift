@@ -449,23 +449,18 @@ struct UserStoreTests {
 
     // MARK: Timing
 
-    @Test("An unknown user costs about as much time as a wrong password", arguments: Backend.available)
-    func unknownUserTiming(backend: Backend) async throws {
-        // Cost 8 makes one verification long enough (milliseconds) to dwarf the lookup, and the test still quick.
-        try await Self.withStore(backend, cost: 8) { store in
-            try await store.add(username: "alice", password: "right", scopes: [])
-            _ = try await store.authenticate(username: "warm-up", password: "x")
-            let clock = ContinuousClock()
-            var wrongPassword: [Duration] = []
-            var unknownUser: [Duration] = []
-            for _ in 0..<5 {
-                wrongPassword.append(try await clock.measure { _ = try await store.authenticate(username: "alice", password: "wrong") })
-                unknownUser.append(try await clock.measure { _ = try await store.authenticate(username: "nobody", password: "wrong") })
-            }
-            let median = { (samples: [Duration]) in samples.sorted()[samples.count / 2] }
-            let ratio = median(unknownUser) / median(wrongPassword)
-            // Without the dummy verification the ratio would be ~0.01; the bound leaves room for a busy machine.
-            #expect(ratio > 0.4, "unknown user \(median(unknownUser)) vs wrong password \(median(wrongPassword))")
+    @Test("An unknown user, a malformed name or password, and a wrong password each cost one bcrypt check at the store's cost")
+    func unknownUserCostsOneVerification() async throws {
+        // Counted, not timed: every failed login runs exactly one verification of a hash of the store's cost (the
+        // dummy hash when there is no user), so its time cannot tell whether the user exists.
+        let store = try InMemoryUserStore(bcryptCost: 5, now: { Self.fixedDate })
+        try await store.add(username: "alice", password: "right", scopes: [])
+        let attempts: [(String, String)] = [("alice", "wrong"), ("nobody", "wrong"), ("has space", "wrong"), ("alice", ""), ("", "x")]
+        for (index, (username, password)) in attempts.enumerated() {
+            #expect(try await store.authenticate(username: username, password: password) == nil)
+            #expect(store.verificationCounts == [5: index + 1], "after \(username)/\(password.count) characters")
         }
+        #expect(try await store.authenticate(username: "alice", password: "right")?.username == "alice")
+        #expect(store.verificationCounts == [5: attempts.count + 1])
     }
 }

@@ -6,12 +6,15 @@ import Synchronization
 ///
 /// Unknown users are verified against a dummy hash of the same cost, computed once per process and cost, so that an
 /// unknown username costs as much time as a wrong password.
-struct PasswordHasher: Sendable {
+final class PasswordHasher: Sendable {
     static let costRange: ClosedRange<Int> = 4...31
     /// bcrypt reads at most 72 bytes of the password.
     static let maximumPasswordBytes = 72
 
     let cost: UInt8
+    /// How many hashes of each cost this hasher verified (`-1`: not a bcrypt hash): what equal-time logins are tested
+    /// by (one verification at the store's cost per login attempt, whoever the user), instead of a wall clock.
+    let verificationCounts = Mutex<[Int: Int]>([:])
 
     init(cost: Int) throws(UserStoreError) {
         guard Self.costRange.contains(cost) else { throw .invalidBcryptCost(cost) }
@@ -50,7 +53,9 @@ struct PasswordHasher: Sendable {
         let matches = try await NIOThreadPool.singleton.runIfActive {
             Bcrypt.verify(password, hash: target)
         }
-        if let cost = Self.cost(ofHash: target) { Self.recordVerification(cost: cost, took: ContinuousClock.now - started) }
+        let cost = Self.cost(ofHash: target)
+        if let cost { Self.recordVerification(cost: cost, took: ContinuousClock.now - started) }
+        verificationCounts.withLock { $0[cost ?? -1, default: 0] += 1 }
         return matches && acceptable && storedHash != nil
     }
 

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -26,6 +28,9 @@ public final class PasswordUserStore<Table: UserTable>: UserStore {
 
     /// The bcrypt cost used for new hashes.
     public var bcryptCost: Int { Int(hasher.cost) }
+
+    /// How many hashes of each bcrypt cost logins checked (`-1`: not a bcrypt hash), for tests of equal-time failures.
+    package var verificationCounts: [Int: Int] { hasher.verificationCounts.withLock { $0 } }
 
     /// Where the users are kept (a file path, `memory`, a database).
     public var location: String { table.location }
