@@ -10,7 +10,7 @@ A block is runnable when the line before its opening fence is an HTML comment (i
 Inside a runnable block, a comment line `# → TEXT` right after a command says what the command prints: the command's
 output must contain TEXT, or the test fails showing what was printed. Other comments are the reader's.
 
-Each README runs in one bash (`set -euo pipefail`) in a fresh temporary directory, so `Keys/` and `jot.sqlite` are
+Each README runs in one bash (`set -euo pipefail`) in a fresh temporary directory, so `Keys/` and `jot-users.sqlite` are
 created anew, with `swift run NAME ARGS` meaning the already built `BIN/NAME ARGS` (the test command builds first).
 Every server a README started is stopped at its end. The default ports (8080, 8081, 8082, 3000) must be free.
 
@@ -51,6 +51,22 @@ def blocks(path):
         i = end + 1
 
 
+def strip_comment(command):
+    """The command without a trailing `# …` comment (a `#` outside quotes, after whitespace)."""
+    quote = None
+    for i, c in enumerate(command):
+        if quote:
+            if c == quote:
+                quote = None
+            elif c == "\\" and quote == '"':
+                continue
+        elif c in "'\"":
+            quote = c
+        elif c == "#" and (i == 0 or command[i - 1].isspace()):
+            return command[:i].rstrip()
+    return command
+
+
 def commands(lines):
     """Joins continued lines; returns (command, [expected texts]) pairs, comments dropped."""
     result = []
@@ -65,9 +81,9 @@ def commands(lines):
         if line.strip().startswith("#") and not pending:
             continue
         if line.rstrip().endswith("\\"):
-            pending += line.rstrip()[:-1] + " "
+            pending += strip_comment(line.rstrip()[:-1]) + " "
             continue
-        command = (pending + line).strip()
+        command = strip_comment((pending + line).strip())
         pending = ""
         if command:
             result.append((command, []))
@@ -80,10 +96,12 @@ def script_for(path, binaries):
     """The bash script that runs the runnable blocks of one README."""
     out = [
         "set -euo pipefail",
+        "set -m  # each server in a process group of its own, so that stopping it stops what it started",
         f"swift() {{ if [ \"$1\" = run ]; then shift; local name=\"$1\"; shift; \"{binaries}/$name\" \"$@\"; "
         "else echo \"readme test: only 'swift run NAME' can be run here, not: swift $*\" >&2; return 2; fi; }",
         "servers=()",
-        "stop_servers() { for pid in \"${servers[@]}\"; do kill \"$pid\" 2>/dev/null || true; done; wait 2>/dev/null || true; }",
+        "stop_servers() { for pid in \"${servers[@]}\"; do kill -TERM -- \"-$pid\" 2>/dev/null || true; done; "
+        "wait 2>/dev/null || true; }",
         "trap stop_servers EXIT",
         "show_logs() { for log in server-*.log; do [ -f \"$log\" ] && { echo \"--- $log\"; tail -n 30 \"$log\"; }; done; }",
         "fail() { echo \"README FAILED at $1: $2\" >&2; show_logs >&2; exit 1; }",
@@ -98,7 +116,7 @@ def script_for(path, binaries):
     ]
     count = 0
     for line_number, kind, url, lines in blocks(path):
-        where = f"{os.path.basename(os.path.dirname(os.path.abspath(path)))}/{os.path.basename(path)}:{line_number}"
+        where = f"{path}:{line_number}"
         count += 1
         out.append(f"echo {shlex.quote('== ' + where)}")
         for command, expectations in commands(lines):
