@@ -74,11 +74,30 @@ struct HostileCorpusTests {
                 refused += 1
                 let kind = String(describing: error).prefix(24)
                 errorKinds[String(kind), default: 0] += 1
-                #expect(!String(describing: error).isEmpty)
+                #expect(error is JOSEError || error is TokenValidationError, "not a refusal of the token: \(error)")
+                // With header and payload intact only the signature can be at fault, and the error says so.
+                if Self.onlySignatureChanged(mutated, original: original) {
+                    #expect(Self.isSignatureRefusal(error), "\(text): \(error)")
+                }
             }
         }
         #expect(refused > iterations * 9 / 10)
         print("\(algorithm): \(refused) mutations refused; error kinds: \(errorKinds.count)")
+    }
+
+    /// Whether `mutated` has the original's header and payload segments and only a different signature segment.
+    static func onlySignatureChanged(_ mutated: [UInt8], original: [UInt8]) -> Bool {
+        let dot = UInt8(ascii: ".")
+        let a = mutated.split(separator: dot, omittingEmptySubsequences: false)
+        let b = original.split(separator: dot, omittingEmptySubsequences: false)
+        return a.count == 3 && a[0].elementsEqual(b[0]) && a[1].elementsEqual(b[1]) && !a[2].elementsEqual(b[2])
+    }
+
+    static func isSignatureRefusal(_ error: any Error) -> Bool {
+        switch error as? JOSEError {
+        case .invalidSignature, .invalidSignatureLength, .invalidBase64URL(.signature), .tokenTooLarge: true
+        default: false
+        }
     }
 
     @Test("structurally hostile tokens are refused, each by the precise rule it breaks")
