@@ -19,7 +19,7 @@ enum BenchmarkError: Error, CustomStringConvertible {
         case .iterationFailed(let algorithm, let name, let succeeded, let total):
             "\(algorithm) \(name): only \(succeeded) of \(total) iterations succeeded; every timed iteration must succeed"
         case .invalidArgument(let message):
-            "\(message) (usage: JotBenchmarks [--runs N] [--run-ms MS] [--algorithms HS256,RS256,PS256,ES256,EdDSA] [--breakdown] [--profile \"Jot verify\"])"
+            "\(message) (usage: JotBenchmarks [--runs N] [--run-ms MS] [--algorithms HS256,RS256,PS256,ES256,EdDSA] [--breakdown] [--hostile] [--profile \"Jot verify\"])"
         }
     }
 }

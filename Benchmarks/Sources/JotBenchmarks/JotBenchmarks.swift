@@ -15,7 +15,8 @@ import Darwin
 /// Jot against raw swift-crypto and jwt-kit 5.8, in one run (method and figures: `Benchmarks/RESULTS.md`).
 ///
 /// Usage: `JotBenchmarks [--runs N] [--run-ms MS] [--algorithms HS256,RS256,PS256,ES256,EdDSA] [--breakdown]`.
-/// `--breakdown` times the steps of Jot's verify and sign paths instead of the comparison; `--profile "Jot verify"`
+/// `--breakdown` times the steps of Jot's verify and sign paths instead of the comparison; `--hostile` times the refusal
+/// of hostile tokens per kind against a valid verification; `--profile "Jot verify"`
 /// only runs that case (about 5 s per algorithm), for a profiler.
 /// The last line printed is a one-line summary of the ratios.
 @main
@@ -41,11 +42,16 @@ struct JotBenchmarks {
         )
         var algorithms = Self.algorithms
         var breakdown = false
+        var hostile = false
         var profiledCase: String? = nil
         var remaining = arguments[...]
         while let flag = remaining.popFirst() {
             if flag == "--breakdown" {
                 breakdown = true
+                continue
+            }
+            if flag == "--hostile" {
+                hostile = true
                 continue
             }
             guard let value = remaining.popFirst() else { throw BenchmarkError.invalidArgument("\(flag) needs a value") }
@@ -85,6 +91,10 @@ struct JotBenchmarks {
 
         if breakdown {
             for algorithm in algorithms { try await Breakdown.run(algorithm, harness: harness) }
+            return
+        }
+        if hostile {
+            for algorithm in algorithms { try await HostileTokens.run(algorithm, harness: harness) }
             return
         }
 
