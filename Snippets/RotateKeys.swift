@@ -9,23 +9,32 @@ let keysDirectory = FileManager.default.temporaryDirectory.appendingPathComponen
 
 // snippet.show
 // snippet.init
-// The timing verifiers work with: how long they may cache the JWKS, and how long tokens live.
-let policy = RotationPolicy(jwksMaxAge: .seconds(300), maxTokenLifetime: .seconds(300), leeway: .seconds(30))
-let store = KeyStore(directory: keysDirectory)  // `Keys/`, as `jot keys …` and `jot serve` use it
-let start = Date(timeIntervalSince1970: 1_800_000_000)  // time is passed in: here a fixed clock, in a server Date()
-_ = try await store.initialize(algorithms: [.ES256], policy: policy, now: start)  // a current and a next key
+// How long verifiers may cache the JWKS, and how long tokens live.
+let policy = RotationPolicy(
+    jwksMaxAge: .seconds(300),
+    maxTokenLifetime: .seconds(300),
+    leeway: .seconds(30)
+)
+// `Keys/`, as `jot keys …` and `jot serve` use it.
+let store = KeyStore(directory: keysDirectory)
+// Time is passed in: a fixed clock here, `Date()` in a server.
+let start = Date(timeIntervalSince1970: 1_800_000_000)
+// A current key and a next key.
+_ = try await store.initialize(algorithms: [.ES256], policy: policy, now: start)
 // snippet.end
 
 // snippet.early
-// Refused while the next key has been in the JWKS for less than the JWKS max-age: verifiers holding a cached JWKS
-// would not know it yet and would reject its tokens.
+// Refused while the next key has been in the JWKS for less than the JWKS
+// max-age: verifiers holding a cached JWKS would reject its tokens.
 do {
     _ = try await store.rotate(now: start.addingTimeInterval(60))
     // snippet.hide
     preconditionFailure("a next key published 60 s ago became current with a JWKS max-age of 300 s")
     // snippet.show
 } catch {
-    print(error)  // next key '…' has been published for 60 s; verifiers may cache the JWKS for 300 s: rotate again in 240 s …
+    // next key '…' has been published for 60 s; verifiers may cache the
+    // JWKS for 300 s: rotate again in 240 s or pass --force
+    print(error)
     // snippet.hide
     precondition("\(error)".contains("rotate again in 240 s"), "\(error)")
     // snippet.show
@@ -36,10 +45,11 @@ do {
 // A token signed just before the rotation…
 let rotationTime = start.addingTimeInterval(300)
 let before = try await store.load()
-let token = try before.signingKey(for: .ES256)!.sign(JWTClaims(subject: "alice", expiresAt: rotationTime.addingTimeInterval(300)))
+let claims = JWTClaims(subject: "alice", expiresAt: rotationTime.addingTimeInterval(300))
+let token = try before.signingKey(for: .ES256)!.sign(claims)
 
-// …and the rotation: next → current (signs from now on), current → previous (still published, so that token keeps
-// verifying), and a fresh next key is published.
+// …and the rotation: next → current (signs from now on), current → previous
+// (still published, so that token keeps verifying), and a fresh next key.
 let rotation = try await store.rotate(now: rotationTime)
 let after = try await store.load()  // what `jot serve` reloads within a second
 _ = try after.verificationKeys.verify(token, now: rotationTime.addingTimeInterval(60))
@@ -60,8 +70,9 @@ do {
 
 // snippet.show
 // snippet.prune
-// A previous key is removed only once no token it signed can be accepted anywhere: token lifetime + leeway +
-// JWKS max-age after it stopped signing (`policy.retention`, 630 s here). Earlier, prune refuses and says when.
+// A previous key is removed only once no token it signed can be accepted
+// anywhere: token lifetime + leeway + JWKS max-age after it stopped signing
+// (`policy.retention`, 630 s here). Earlier, prune refuses and says when.
 let pruned = try await store.prune(now: rotationTime.addingTimeInterval(630))
 print(pruned)
 // snippet.end

@@ -5,7 +5,7 @@ import Foundation
 import JOSE
 
 // snippet.show
-let signingKey = try JWSSigningKey.generate(.ES256)  // kid: the key's RFC 7638 thumbprint
+let signingKey = try JWSSigningKey.generate(.ES256)  // kid: its RFC 7638 thumbprint
 let now = Date()
 let claims = JWTClaims(
     issuer: "https://issuer.example",
@@ -17,9 +17,14 @@ let claims = JWTClaims(
 )
 let token = try signingKey.sign(claims, type: "at+jwt")
 
-// The verifier holds public keys only and picks one by `kid`; each key's algorithm is pinned.
+// The verifier holds public keys only and picks one by `kid`;
+// each key's algorithm is pinned.
 let keys = JWSKeySet([signingKey.verificationKey])
-let policy = ValidationPolicy(issuers: ["https://issuer.example"], audiences: ["photos"], expectedType: "at+jwt")
+let policy = ValidationPolicy(
+    issuers: ["https://issuer.example"],
+    audiences: ["photos"],
+    expectedType: "at+jwt"
+)
 let verified = try keys.verify(token, policy: policy, now: now)
 print(verified.claims.subject ?? "")  // alice
 // snippet.hide

@@ -8,9 +8,15 @@ import JWTVerifier
 
 // snippet.show
 // snippet.setup
-// At start-up: one cache per issuer (never shared between issuers). Nothing is fetched yet.
-let jot = try JWKSCache(url: "https://auth.example/.well-known/jwks.json", client: .shared)
-let partner = try JWKSCache(url: "https://login.partner.example/.well-known/jwks.json", client: .shared)
+// At start-up: one cache per issuer, never shared. Nothing is fetched yet.
+let jot = try JWKSCache(
+    url: "https://auth.example/.well-known/jwks.json",
+    client: .shared
+)
+let partner = try JWKSCache(
+    url: "https://login.partner.example/.well-known/jwks.json",
+    client: .shared
+)
 let verifier = Verifier(
     issuers: IssuerRegistry([
         "https://auth.example": .jwks(jot),
@@ -21,10 +27,12 @@ let verifier = Verifier(
 // snippet.end
 
 // snippet.request
-// Per request: the token's `iss` picks the cache, its `kid` the key; then signature, `aud`, `exp`, `nbf`, `iat`.
+// Per request: the token's `iss` picks the cache, its `kid` the key; then
+// the signature, `aud`, `exp`, `nbf` and `iat` are checked.
 func photoOwner(bearer token: String, verifier: Verifier) async throws -> String? {
     let identity = try await verifier.verify(token)
-    guard identity.missingScopes(["photos:read"]).isEmpty else { return nil }  // authenticated, not allowed
+    // Authenticated, but not allowed without the scope:
+    guard identity.missingScopes(["photos:read"]).isEmpty else { return nil }
     return identity.subject
 }
 // snippet.end
@@ -54,7 +62,8 @@ do {
 
 // snippet.show
 // snippet.test
-// In tests: the same registry and verifier over keys held in memory, with tokens signed on the spot.
+// In tests: the same registry and verifier over keys held in memory,
+// with tokens signed on the spot.
 let signingKey = try JWSSigningKey.generate(.ES256)
 let source = InMemoryJWKSSource(keys: [signingKey.verificationKey.publicJWK!])
 let testVerifier = Verifier(
@@ -72,7 +81,8 @@ let token = try signingKey.sign(
     type: "at+jwt"
 )
 let owner = try await photoOwner(bearer: token, verifier: testVerifier)  // "sam"
-let claims = try await testVerifier.verify(token, as: PhotoClaims.self)  // album: "pangolins"
+let claims = try await testVerifier.verify(token, as: PhotoClaims.self)
+print(claims.album ?? "")  // pangolins
 // snippet.end
 // snippet.hide
 precondition(owner == "sam" && claims.sub == "sam" && claims.album == "pangolins")
