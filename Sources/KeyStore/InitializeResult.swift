@@ -1,6 +1,6 @@
 public import JOSE
 
-/// What ``KeyStore/initialize(algorithms:now:)`` did.
+/// What ``KeyStore/initialize(algorithms:policy:now:)`` did.
 public struct InitializeResult: Sendable, Hashable, CustomStringConvertible {
     /// Keys created: a `current` and a `next` for each algorithm that had none, or a `next` where it was missing.
     public let created: [KeyRecord]

@@ -9,7 +9,7 @@ public import Foundation
 
 /// A key set and its safe lifecycle: next → current → previous → removed, with the unsafe steps refused.
 ///
-/// The rules are implemented once, here; where the keys are kept is a ``KeyStorage``: a key directory (`Keys/`,
+/// The rules are implemented once, here; where the keys are kept is a storage (`KeyStorage`): a key directory (`Keys/`,
 /// ``init(directory:rsaKeySize:sealer:)``) or a PostgreSQL database (the `PostgresStore` library). Every change reads
 /// the whole set and replaces it atomically under the storage's exclusive lock, so concurrent `jot keys` commands,
 /// automatic rotation and several replicas never interleave.
@@ -22,7 +22,10 @@ public struct KeyStore: Sendable {
     let storage: any KeyStorage
 
     /// A store for the key directory at `directory`. Nothing is read or created until a method is called.
-    /// - Parameter sealer: seals new keys of a new directory and opens sealed ones (`--key-encryption-key-file`).
+    /// - Parameters:
+    ///   - directory: the key directory (`Keys/` by default in `jot`); its parent must exist.
+    ///   - rsaKeySize: modulus size of generated RSA keys, at least 2048.
+    ///   - sealer: seals new keys of a new directory and opens sealed ones (`--key-encryption-key-file`).
     public init(directory: String, rsaKeySize: Int = 2048, sealer: KeySealer? = nil) {
         self.init(storage: DirectoryKeyStorage(directory: directory, sealer: sealer), rsaKeySize: rsaKeySize)
     }

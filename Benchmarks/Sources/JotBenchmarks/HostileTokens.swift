@@ -50,7 +50,17 @@ enum HostileTokens {
             Kind(
                 name: "expired (valid signature)",
                 rule: "token expired",
-                tokens: [try key.sign(JWTClaims(issuer: claims.issuer, subject: "alice", audience: ["api"], expiresAt: now.addingTimeInterval(-3600), issuedAt: now.addingTimeInterval(-7200)))]
+                tokens: [
+                    try key.sign(
+                        JWTClaims(
+                            issuer: claims.issuer,
+                            subject: "alice",
+                            audience: ["api"],
+                            expiresAt: now.addingTimeInterval(-3600),
+                            issuedAt: now.addingTimeInterval(-7200)
+                        )
+                    )
+                ]
             ),
             Kind(name: "alg none", rule: "alg 'none'", tokens: ["\(b64(#"{"alg":"none"}"#)).\(parts[1])."]),
             Kind(

@@ -134,7 +134,10 @@ public actor JWKSCache {
     /// A cache over any source.
     ///
     /// - Parameters:
+    ///   - source: where the JWKS comes from (``HTTPJWKSSource``, or ``InMemoryJWKSSource`` in tests).
+    ///   - configuration: freshness, refresh, cooldown and stale-window timings, and the key-set limits.
     ///   - persistence: where to save each good set and restore it from when a restart meets an outage.
+    ///   - logger: fetches, rotations and outages are logged here, with `jwks.url` metadata.
     public init(
         source: any JWKSSource,
         configuration: Configuration = Configuration(),
@@ -180,7 +183,7 @@ public actor JWKSCache {
     ///
     /// - Throws: ``VerifierError/keyNotFound(kid:algorithm:url:suppressedFor:)`` when the key is not in the set after
     ///   a refetch or during the cooldown, ``VerifierError/keyNotFoundRefetchFailed(kid:algorithm:url:cause:)``,
-    ///   ``VerifierError/jwksUnavailable(url:since:cause:staleWindow:)``, or a ``JOSEError`` when the header does not
+    ///   ``VerifierError/jwksUnavailable(url:since:cause:staleWindow:)``, or a `JOSEError` when the header does not
     ///   fit the key found (`alg` of a known kid differs, no `kid` among several candidates).
     public func key(for header: JWSHeader, now: Date = Date()) async throws -> JWSVerificationKey {
         try await resolve(header, now: now).key

@@ -17,7 +17,7 @@ public protocol JWKSSource: Sendable {
     ///
     /// - Parameter etag: the `ETag` of the copy the caller holds; a source that supports conditional requests
     ///   answers ``JWKSFetchResult/notModified(maxAge:)`` when it still matches.
-    /// - Throws: ``JWKSFetchError`` (other errors are reported as ``JWKSFetchError/transport(_:)``).
+    /// - Throws: ``JWKSFetchError`` (other errors are reported as ``JWKSFetchError/transport(url:reason:)``).
     func fetch(ifNoneMatch etag: String?) async throws -> JWKSFetchResult
 }
 

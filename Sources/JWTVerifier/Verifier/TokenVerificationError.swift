@@ -14,7 +14,7 @@ import JOSE
 /// - ``summary``: a fixed phrase safe to send to the client (numbers at most, never text from the token).
 /// - ``description``: the full reason for logs — header values, issuers and audiences quoted and escaped — never the
 ///   token itself.
-/// - ``underlying``: the error of the layer that refused the token (``JOSEError``, ``TokenValidationError``,
+/// - ``underlying``: the error of the layer that refused the token (`JOSEError`, `TokenValidationError`,
 ///   ``VerifierError``, ``JWKSFetchError``), for callers that need its details.
 public struct TokenVerificationError: Error, Sendable, CustomStringConvertible {
     /// The closed set of reasons a token is refused.

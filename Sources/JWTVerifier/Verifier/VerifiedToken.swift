@@ -22,7 +22,7 @@ public struct VerifiedToken: Sendable {
 
     /// Builds the identity of verified claims, reading their scopes.
     ///
-    /// - Throws: ``TokenValidationError/invalidClaim(name:reason:)`` when the scope claims cannot be read (a token whose
+    /// - Throws: `TokenValidationError.invalidClaim(name:reason:)` when the scope claims cannot be read (a token whose
     ///   scopes cannot be read is refused rather than read as "no scopes").
     public init(jwt: VerifiedJWT, issuer: String) throws(TokenValidationError) {
         self.jwt = jwt
@@ -51,7 +51,7 @@ public struct VerifiedToken: Sendable {
 
     /// Reads the scopes of verified claims.
     ///
-    /// - Throws: ``TokenValidationError/invalidClaim(name:reason:)`` when `scope` is not a string or `scp`/`scopes`
+    /// - Throws: `TokenValidationError.invalidClaim(name:reason:)` when `scope` is not a string or `scp`/`scopes`
     ///   is not a string or an array of strings.
     static func scopes(in claims: JWTClaims) throws(TokenValidationError) -> Set<String> {
         var scopes = Set<String>()

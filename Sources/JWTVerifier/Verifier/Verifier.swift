@@ -53,6 +53,14 @@ public struct Verifier: Sendable {
         /// - Parameters:
         ///   - audiences: the accepted audiences (required; `aud` must contain one).
         ///   - allowInsecureAnyAudience: skip the `aud` check (insecure; see ``allowInsecureAnyAudience``).
+        ///   - allowedAlgorithms: the accepted algorithms; `nil` accepts the algorithm each key is bound to.
+        ///   - leeway: clock-skew allowance for `exp`, `nbf` and `iat`, in seconds.
+        ///   - expectedType: the required `typ` header (`at+jwt`); `nil` does not check it.
+        ///   - requiredClaims: claims that must be present.
+        ///   - maxTokenAge: the maximum age since `iat`, in seconds; `nil` for none.
+        ///   - maxTokenLength: the longest token accepted, in bytes.
+        ///   - understoodCriticalHeaders: header parameters that may be listed in `crit`.
+        ///   - tokenCache: the verified-token cache; `nil` verifies every signature.
         public init(
             audiences: Set<String>,
             allowInsecureAnyAudience: Bool = false,

@@ -8,7 +8,7 @@ public import Foundation
 
 /// Why the verifier refused a token for a reason of its own (issuer selection, remote keys).
 ///
-/// Structural, key and signature problems are ``JOSEError``s and claim problems are ``TokenValidationError``s, as
+/// Structural, key and signature problems are `JOSEError`s and claim problems are `TokenValidationError`s, as
 /// thrown by the JOSE layer. Messages never contain the token.
 public enum VerifierError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The token has no `iss`, so no key source can be chosen.

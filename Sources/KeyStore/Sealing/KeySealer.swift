@@ -58,7 +58,12 @@ public struct KeySealer: Sendable {
     }
 
     /// Opens what ``seal(_:keyID:algorithm:)`` produced for the same `keyID` and `algorithm`.
-    /// - Parameter sealedBy: the identifier stored beside the sealed key; a different one is reported as a KEK mismatch.
+    /// - Parameters:
+    ///   - sealed: nonce ‖ ciphertext ‖ tag, as sealed.
+    ///   - keyID: the `kid` the key was sealed for (bound as associated data).
+    ///   - algorithm: the algorithm the key was sealed for (bound as associated data).
+    ///   - sealedBy: the identifier stored beside the sealed key; a different one is reported as a KEK mismatch.
+    ///   - location: names the sealed key's file or row in errors.
     public func open(_ sealed: [UInt8], keyID: String, algorithm: JWSAlgorithm, sealedBy: String, location: String) throws(KeyStoreError) -> [UInt8] {
         guard sealedBy == identifier else {
             throw .keyEncryptionKeyMismatch(keyID: keyID, location: location, sealedBy: sealedBy, given: identifier)

@@ -18,6 +18,7 @@ public final class ClientRegistry: Sendable {
     let random: Mutex<any RandomNumberGenerator & Sendable>
 
     /// - Parameters:
+    ///   - table: where the clients are kept (SQLite, PostgreSQL or memory).
     ///   - now: the clock for `createdAt` and secret grace periods.
     ///   - random: salts for secret hashes (the system CSPRNG unless a test injects one).
     public init(
@@ -35,9 +36,12 @@ public final class ClientRegistry: Sendable {
 
     /// Registers a client.
     /// - Parameters:
+    ///   - id: the client id (its name).
     ///   - secret: its secret (``ClientSecret/minimumLength`` bytes or more; only a hash is stored), or `nil` for a
     ///     public client.
+    ///   - scopes: the scopes it may ask for.
     ///   - audiences: the audiences it may ask for, the first being its default.
+    ///   - grants: the grant types it may use.
     ///   - tokenTTL: its tokens' lifetime in seconds, when shorter than the server's.
     ///   - redirectURIs: where the authorization endpoint may send users back (required with `authorization_code`).
     ///   - trusted: a first-party client, whose users are not asked for consent.

@@ -11,7 +11,7 @@ public import Foundation
 
 /// Rotates the keys on a schedule (`jot serve --rotate-every`) and prunes what has become removable, as a `Service`.
 ///
-/// Every check runs ``KeyStore/rotateIfDue(every:policy:now:)``, which obeys the same rules as `jot keys rotate` and
+/// Every check runs KeyStore's `rotateIfDue(every:policy:now:)`, which obeys the same rules as `jot keys rotate` and
 /// `prune` and holds the store's lock: run on every replica, each step still happens once. Changes are logged at
 /// notice level, counted in `/metrics` (`jot_key_rotations_total`) and reloaded at once.
 public struct AutomaticRotation: Service {

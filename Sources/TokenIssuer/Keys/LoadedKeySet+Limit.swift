@@ -3,7 +3,7 @@ public import KeyStore
 
 extension LoadedKeySet {
     /// From this many published keys on, `jot serve` warns on every key-set change: the next rotations will be
-    /// refused once the JWKS reaches ``JWKSet/maximumKeyCount``, the most a verifier accepts.
+    /// refused once the JWKS reaches `JWKSet.maximumKeyCount`, the most a verifier accepts.
     public static var keyCountWarningThreshold: Int { JWKSet.maximumKeyCount * 9 / 10 }
 
     /// A warning for the operator when the published set nears the verifiers' limit, else `nil`.

@@ -17,6 +17,7 @@ public final class PasswordUserStore<Table: UserTable>: UserStore {
     let now: @Sendable () -> Date
 
     /// - Parameters:
+    ///   - table: where the users are kept (SQLite, PostgreSQL or memory).
     ///   - bcryptCost: log2 of bcrypt's rounds for new hashes (and the dummy hash of unknown users), 4...31.
     ///   - now: the clock for `createdAt`.
     /// - Throws: ``UserStoreError/invalidBcryptCost(_:)``.
