@@ -17,7 +17,9 @@ public struct PasswordPolicy: Sendable, Hashable {
     /// Refuse the most common passwords.
     public var refusesCommonPasswords: Bool
 
-    /// - Parameter minimumLength: clamped to ``minimumLengthRange``.
+    /// - Parameters:
+    ///   - minimumLength: clamped to ``minimumLengthRange``.
+    ///   - refusesCommonPasswords: refuse the 10 000 most common passwords (the list shipped as a resource).
     public init(minimumLength: Int = PasswordPolicy.defaultMinimumLength, refusesCommonPasswords: Bool = true) {
         self.minimumLength = min(max(minimumLength, Self.minimumLengthRange.lowerBound), Self.minimumLengthRange.upperBound)
         self.refusesCommonPasswords = refusesCommonPasswords
