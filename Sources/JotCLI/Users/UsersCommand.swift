@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Configuration
 import Foundation
 import Logging
 import ServerSupport
@@ -38,12 +39,13 @@ public struct UsersCommand: AsyncParsableCommand {
 
         public func run() async throws {
             let password = try passwordStdin ? Self.firstLine(IO.readStandardInput(limit: 4096)) : Self.prompt()
-            let requested = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
+            let settings = try await store.configuration(flags: bcryptCost.map { [.bcryptCost: .int($0)] } ?? [:])
+            let requested = try settings.int(.bcryptCost)
             let cost = try Settings.checked { () throws(OperatorInput.Refusal) in
                 try OperatorInput.within(requested, OperatorInput.bcryptCostRange, flag: "--bcrypt-cost")
             }
-            let record = try await UsersCommand.withStore(store, bcryptCost: cost) { users in
-                try await users.add(username: name, password: password, scopes: UsersCommand.scopes(scopes))
+            let record = try await settings.withStores(bcryptCost: cost) { stores in
+                try await stores.users.add(username: name, password: password, scopes: UsersCommand.scopes(scopes))
             }
             print("added \(record.username) with scopes [\(record.scopes.joined(separator: " "))]")
         }
