@@ -103,8 +103,8 @@ struct ConfigurationTests {
     @Test(
         "a value of the wrong type is refused, naming the key and the type",
         arguments: [
-            (#"{"port": "8080"}"#, "'port' in", "must be a whole number"),
-            (#"{"audience": "jot"}"#, "'audience' in", "must be an array of strings"),
+            (#"{"port": "8080"}"#, "'port' in", #"must be a whole number, e.g. "port": 8080"#),
+            (#"{"audience": "jot"}"#, "'audience' in", #"must be an array of strings, e.g. "audience": ["jot"]"#),
             (#"{"keys": 5}"#, "'keys' in", "must be a string"),
             (#"{"audience": ["jot", 5]}"#, "cannot read the configuration file", "JSON object"),
             ("[1, 2]", "cannot read the configuration file", "JSON object"),

@@ -69,7 +69,7 @@ struct ConfigFileLocation {
         do {
             _ = try provider.value(forKey: AbsoluteConfigKey(setting.configKey), type: setting.kind.configType)
         } catch {
-            throw .invalidInput("'\(key)' in \(path) must be \(setting.kind.expected)")
+            throw .invalidInput("'\(key)' in \(path) must be \(setting.kind.expected), e.g. \(setting.example)")
         }
     }
 

@@ -66,6 +66,21 @@ package struct Setting: Sendable, Hashable, CustomStringConvertible {
     }
 
     package var flag: String? { hasFlag ? "--\(key)" : nil }
+
+    /// How the file writes it, for error messages: `"port": 8080`, `"audience": ["jot"]`.
+    package var example: String {
+        let value =
+            switch (kind, defaultValue) {
+            case (_, .int(let number)?): String(number)
+            case (_, .string(let text)?): "\"\(text)\""
+            case (_, .stringArray(let items)?): "[" + items.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+            case (.int, _): "300"
+            case (.list, _): "[\"…\"]"
+            case (.duration, _): "\"30d\""
+            case (.string, _): "\"…\""
+            }
+        return "\"\(key)\": \(value)"
+    }
     package var configKey: ConfigKey { ConfigKey([key]) }
     package var description: String { key }
 
