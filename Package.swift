@@ -240,7 +240,7 @@ let package = Package(
         .testTarget(
             name: "JotCLITests",
             dependencies: [
-                "JotCLI", "JOSE", "KeyStore", "TokenIssuer",
+                "JotCLI", "JOSE", "KeyStore", "ServerSupport", "TokenIssuer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import JOSE
 import KeyStore
+import ServerSupport
 import Testing
 import TokenIssuer
 
@@ -79,6 +80,29 @@ struct ConfigurationTests {
             #expect(configuration.audiences == ["c"])
             #expect(configuration.algorithm == .EdDSA)
             #expect(configuration.jwksMaxAge == 60)
+        }
+    }
+
+    @Test("HTTPS and the network limits come from the file too, below their variables and flags")
+    func serverEdge() async throws {
+        try await Self.withDirectory { directory in
+            let file = try Self.write(
+                #"{"tls-certificate": "/etc/jot/cert.pem", "tls-key": "/etc/jot/key.pem", "header-timeout": 0, "max-connections": 50}"#,
+                in: directory
+            )
+            let settings = try await ServeCommand.parse(["--config", file]).settings(environment: ["HTTP_MAX_CONNECTIONS": "60"])
+            let environment = try settings.serverEnvironment()
+            #expect(environment["TLS_CERTIFICATE"] == "/etc/jot/cert.pem")
+            #expect(environment["HTTP_HEADER_TIMEOUT"] == "0")
+            #expect(environment["HTTP_MAX_CONNECTIONS"] == "60")
+            #expect(environment["SHUTDOWN_GRACE"] == nil)
+            let serve = try ServeCommand.parse(["--config", file])
+            #expect(try serve.resolvedConfiguration(settings).issuer == "https://127.0.0.1:8080")
+            let refusal = await Self.refusal { _ = try serve.limits.resolve(environment: environment) }
+            #expect(refusal?.contains("out of range") == true, "\(refusal ?? "accepted")")
+            let flagWins = try ServeCommand.parse(["--config", file, "--header-timeout", "5"])
+            let flagEnvironment = try await flagWins.settings(environment: [:]).serverEnvironment()
+            #expect(try flagWins.limits.resolve(environment: flagEnvironment).headerReadTimeout == .seconds(5))
         }
     }
 

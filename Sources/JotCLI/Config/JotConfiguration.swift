@@ -155,6 +155,22 @@ package struct JotConfiguration: Sendable {
         }
     }
 
+    /// The environment ServerSupport's options (HTTPS, network limits) read: the process's, plus the file's values
+    /// under their variables' names where the environment has none. Their flags still win: the options read those
+    /// first.
+    package func serverEnvironment() throws(CLIError) -> [String: String] {
+        var result = environment
+        for setting in Setting.serverEdge where result[setting.environmentVariable] == nil {
+            guard case .file = source(of: setting), let value = try read(setting) else { continue }
+            switch value {
+            case .int(let number): result[setting.environmentVariable] = String(number)
+            case .string(let text): result[setting.environmentVariable] = text
+            default: continue
+            }
+        }
+        return result
+    }
+
     /// The setting and where it came from, for messages: `--port`, `JOT_PORT`, `'port' in /etc/jot/jot.json`.
     package func origin(of setting: Setting) -> String {
         switch source(of: setting) {

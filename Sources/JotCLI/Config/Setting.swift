@@ -1,4 +1,5 @@
 package import Configuration
+import ServerSupport
 import TokenIssuer
 
 /// One setting of `jot`: its key in the configuration file (the long flag's name), its environment variable (a user
@@ -112,6 +113,21 @@ extension Setting {
     package static let loginUserRefill = Setting("login-user-refill", env: "JOT_LOGIN_USER_REFILL", .int, default: .int(seconds(throttle.userRefill)))
     package static let loginIPBurst = Setting("login-ip-burst", env: "JOT_LOGIN_IP_BURST", .int, default: .int(throttle.addressBurst))
     package static let loginIPRefill = Setting("login-ip-refill", env: "JOT_LOGIN_IP_REFILL", .int, default: .int(seconds(throttle.addressRefill)))
+    // HTTPS and the network edge. ServerSupport's options (shared with the example services) read their flags and
+    // variables themselves; jot serve hands them the file's values under the variables' names (``JotConfiguration/serverEnvironment()``).
+    package static let tlsCertificate = Setting("tls-certificate", env: "TLS_CERTIFICATE", .string)
+    package static let tlsKey = Setting("tls-key", env: "TLS_KEY", .string)
+    package static let headerTimeout = Setting("header-timeout", env: "HTTP_HEADER_TIMEOUT", .int, default: .int(seconds(edge.headerReadTimeout)))
+    package static let bodyTimeout = Setting("body-timeout", env: "HTTP_BODY_TIMEOUT", .int, default: .int(seconds(edge.bodyReadTimeout)))
+    package static let idleTimeout = Setting("idle-timeout", env: "HTTP_IDLE_TIMEOUT", .int, default: .int(seconds(edge.idleTimeout)))
+    package static let maxConnections = Setting("max-connections", env: "HTTP_MAX_CONNECTIONS", .int, default: .int(edge.maxConnections))
+    package static let shutdownGrace = Setting("shutdown-grace", env: "SHUTDOWN_GRACE", .int, default: .int(seconds(edge.shutdownGracePeriod)))
+
+    /// The settings ServerSupport's options read.
+    package static let serverEdge: [Setting] = [
+        .tlsCertificate, .tlsKey, .headerTimeout, .bodyTimeout, .idleTimeout, .maxConnections, .shutdownGrace,
+    ]
+
     package static let logLevel = Setting("log-level", env: "LOG_LEVEL", .string, default: .string("info"), flag: false)
     package static let jwtSecret = Setting("jwt-secret", env: "JWT_SECRET", .string, secret: true, inFile: false, flag: false)
 
@@ -121,10 +137,12 @@ extension Setting {
         .host, .port, .issuer, .audience, .tokenTTL, .alg, .jwksMaxAge, .leeway, .bcryptCost, .rotateEvery,
         .refreshTokenLifetime, .refreshTokenIdle, .sessionLifetime,
         .loginUserBurst, .loginUserRefill, .loginIPBurst, .loginIPRefill,
+        .tlsCertificate, .tlsKey, .headerTimeout, .bodyTimeout, .idleTimeout, .maxConnections, .shutdownGrace,
         .logLevel, .jwtSecret,
     ]
 
     private static let throttle = LoginThrottle.Configuration()
+    private static let edge = ServerLimits()
     private static func seconds(_ duration: Duration) -> Int { Int(duration.components.seconds) }
 
     package static func named(_ key: String) -> Setting? { all.first { $0.key == key } }

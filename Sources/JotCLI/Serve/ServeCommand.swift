@@ -68,9 +68,10 @@ public struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "jot.serve")
 
         let configuration = try resolvedConfiguration(settings)
+        let serverEnvironment = try settings.serverEnvironment()
         let edge = ServerEdge(
-            limits: try Settings.checked { () throws(OperatorInput.Refusal) in try limits.resolve() },
-            tls: try Settings.checked { () throws(OperatorInput.Refusal) in try tls.resolve() }
+            limits: try Settings.checked { () throws(OperatorInput.Refusal) in try limits.resolve(environment: serverEnvironment) },
+            tls: try Settings.checked { () throws(OperatorInput.Refusal) in try tls.resolve(environment: serverEnvironment) }
         )
         let throttle = LoginThrottle(configuration: try loginLimits.resolve(settings))
 
@@ -154,6 +155,13 @@ public struct ServeCommand: AsyncParsableCommand {
         flags[.bcryptCost] = bcryptCost.map(ConfigContent.int)
         flags[.leeway] = leeway.map(ConfigContent.int)
         flags[.rotateEvery] = rotateEvery.map(ConfigContent.string)
+        flags[.tlsCertificate] = tls.certificate.map(ConfigContent.string)
+        flags[.tlsKey] = tls.key.map(ConfigContent.string)
+        flags[.headerTimeout] = limits.headerTimeout.map(ConfigContent.int)
+        flags[.bodyTimeout] = limits.bodyTimeout.map(ConfigContent.int)
+        flags[.idleTimeout] = limits.idleTimeout.map(ConfigContent.int)
+        flags[.maxConnections] = limits.maxConnections.map(ConfigContent.int)
+        flags[.shutdownGrace] = limits.shutdownGrace.map(ConfigContent.int)
         flags.merge(loginLimits.flags) { flag, _ in flag }
         flags.merge(grantLifetimes.flags) { flag, _ in flag }
         return try await store.configuration(flags: flags, environment: environment)
@@ -170,7 +178,7 @@ public struct ServeCommand: AsyncParsableCommand {
         let requestedPort = try settings.int(.port)
         let port = try Settings.checked { () throws(OperatorInput.Refusal) in try OperatorInput.port(requestedPort) }
         let algorithm = try CLIAlgorithm.parse(try settings.requiredString(.alg))
-        let scheme = tls.isRequested() ? "https" : "http"
+        let scheme = tls.isRequested(environment: try settings.serverEnvironment()) ? "https" : "http"
         let issuer = try settings.string(.issuer) ?? "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         let audiences = try settings.list(.audience)
         let tokenTTL = try settings.int(.tokenTTL)
