@@ -98,8 +98,11 @@ struct ConfigurationTests {
             #expect(environment["SHUTDOWN_GRACE"] == nil)
             let serve = try ServeCommand.parse(["--config", file])
             #expect(try serve.resolvedConfiguration(settings).issuer == "https://127.0.0.1:8080")
-            let refusal = await Self.refusal { _ = try serve.limits.resolve(environment: environment) }
-            #expect(refusal?.contains("out of range") == true, "\(refusal ?? "accepted")")
+            let refusal = await Self.refusal {
+                _ = try settings.checkedServerEdge { environment throws(OperatorInput.Refusal) in try serve.limits.resolve(environment: environment) }
+            }
+            #expect(refusal?.hasPrefix("HTTP_HEADER_TIMEOUT 0 is out of range") == true, "\(refusal ?? "accepted")")
+            #expect(refusal?.hasSuffix("(HTTP_HEADER_TIMEOUT is 'header-timeout' in \(file))") == true, "\(refusal ?? "accepted")")
             let flagWins = try ServeCommand.parse(["--config", file, "--header-timeout", "5"])
             let flagEnvironment = try await flagWins.settings(environment: [:]).serverEnvironment()
             #expect(try flagWins.limits.resolve(environment: flagEnvironment).headerReadTimeout == .seconds(5))

@@ -1,6 +1,6 @@
 package import Configuration
 import Foundation
-import ServerSupport
+package import ServerSupport
 import Synchronization
 
 /// The settings of one `jot` invocation, read through swift-configuration from four layers — flags, then the
@@ -169,6 +169,22 @@ package struct JotConfiguration: Sendable {
             }
         }
         return result
+    }
+
+    /// Runs a check of ServerSupport's options against ``serverEnvironment()``; a refusal of a value the file set
+    /// says so (ServerSupport names the variable).
+    package func checkedServerEdge<T>(_ body: ([String: String]) throws(OperatorInput.Refusal) -> T) throws(CLIError) -> T {
+        let environment = try serverEnvironment()
+        do {
+            return try body(environment)
+        } catch {
+            let fromFile = Setting.serverEdge.filter { setting in
+                guard case .file(let path) = source(of: setting) else { return false }
+                return error.description.contains(setting.environmentVariable) && !path.isEmpty
+            }
+            let note = fromFile.map { "\($0.environmentVariable) is '\($0.key)' in \(file ?? "")" }.joined(separator: "; ")
+            throw .invalidInput(error.description + (note.isEmpty ? "" : " (\(note))"))
+        }
     }
 
     /// The setting and where it came from, for messages: `--port`, `JOT_PORT`, `'port' in /etc/jot/jot.json`.

@@ -68,10 +68,9 @@ public struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "jot.serve")
 
         let configuration = try resolvedConfiguration(settings)
-        let serverEnvironment = try settings.serverEnvironment()
         let edge = ServerEdge(
-            limits: try Settings.checked { () throws(OperatorInput.Refusal) in try limits.resolve(environment: serverEnvironment) },
-            tls: try Settings.checked { () throws(OperatorInput.Refusal) in try tls.resolve(environment: serverEnvironment) }
+            limits: try settings.checkedServerEdge { environment throws(OperatorInput.Refusal) in try limits.resolve(environment: environment) },
+            tls: try settings.checkedServerEdge { environment throws(OperatorInput.Refusal) in try tls.resolve(environment: environment) }
         )
         let throttle = LoginThrottle(configuration: try loginLimits.resolve(settings))
 
