@@ -230,7 +230,7 @@ struct ConfigurationTests {
         for setting in Setting.all where setting.kind == .int || setting.kind == .list {
             #expect(setting.defaultValue != nil, "\(setting)")
         }
-        for setting in Setting.all where setting.isSecret {
+        for setting in Setting.all where setting.secrecy == .whole {
             #expect(!setting.isAllowedInFile, "\(setting)")
         }
         #expect(Set(Setting.all.map(\.key)).count == Setting.all.count)

@@ -61,7 +61,11 @@ public struct ConfigCommand: AsyncParsableCommand {
             case .list: value = .array(try settings.list(setting).map(JSONValue.string))
             case .string, .duration:
                 if let text = try settings.string(setting) {
-                    value = .string(setting.isSecret ? Self.redacted : Self.withoutPassword(text))
+                    switch setting.secrecy {
+                    case .none: value = .string(text)
+                    case .password: value = .string(Self.withoutPassword(text))
+                    case .whole: value = .string(Self.redacted)
+                    }
                 } else if setting == .database {
                     value = .string(try settings.databasePath())
                 } else {

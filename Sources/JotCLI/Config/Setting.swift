@@ -41,8 +41,18 @@ package struct Setting: Sendable, Hashable, CustomStringConvertible {
     /// The value when no layer sets it; `nil` when the default is computed (the issuer URL, the SQLite file) or the
     /// setting is off unless given.
     package let defaultValue: ConfigContent?
-    /// Never printed, logged or shown by `jot config show`.
-    package let isSecret: Bool
+    /// What of the value is secret.
+    package enum Secrecy: Sendable, Hashable {
+        case none
+        /// A URL whose password is secret (a database URL): `jot config show` shows it without the password.
+        case password
+        /// All of it (`JWT_SECRET`): never printed, logged or shown.
+        case whole
+    }
+
+    package let secrecy: Secrecy
+    /// Whether swift-configuration treats the value as a secret (redacted in its access reports).
+    package var isSecret: Bool { secrecy != .none }
     /// Whether the configuration file may set it (secrets stay in the environment, e.g. systemd's `EnvironmentFile=`).
     package let isAllowedInFile: Bool
     /// Whether a flag sets it (`LOG_LEVEL` and `JWT_SECRET` have none).
@@ -53,7 +63,7 @@ package struct Setting: Sendable, Hashable, CustomStringConvertible {
         env: String,
         _ kind: Kind,
         default defaultValue: ConfigContent? = nil,
-        secret: Bool = false,
+        secrecy: Secrecy = .none,
         inFile: Bool = true,
         flag: Bool = true
     ) {
@@ -61,7 +71,7 @@ package struct Setting: Sendable, Hashable, CustomStringConvertible {
         self.environmentVariable = env
         self.kind = kind
         self.defaultValue = defaultValue
-        self.isSecret = secret
+        self.secrecy = secrecy
         self.isAllowedInFile = inFile
         self.hasFlag = flag
     }
@@ -92,7 +102,7 @@ package struct Setting: Sendable, Hashable, CustomStringConvertible {
 extension Setting {
     // Where the state lives (every command that opens the store).
     package static let keys = Setting("keys", env: "JOT_KEYS", .string, default: .string("Keys"))
-    package static let database = Setting("database", env: "JOT_DATABASE", .string)
+    package static let database = Setting("database", env: "JOT_DATABASE", .string, secrecy: .password)
     package static let keyEncryptionKeyFile = Setting("key-encryption-key-file", env: "JOT_KEY_ENCRYPTION_KEY_FILE", .string)
 
     // The issuer (`jot serve`); the timing ones are also the floor of `jot keys`.
@@ -129,7 +139,7 @@ extension Setting {
     ]
 
     package static let logLevel = Setting("log-level", env: "LOG_LEVEL", .string, default: .string("info"), flag: false)
-    package static let jwtSecret = Setting("jwt-secret", env: "JWT_SECRET", .string, secret: true, inFile: false, flag: false)
+    package static let jwtSecret = Setting("jwt-secret", env: "JWT_SECRET", .string, secrecy: .whole, inFile: false, flag: false)
 
     /// Every setting, in the order `jot config show` lists them.
     package static let all: [Setting] = [
