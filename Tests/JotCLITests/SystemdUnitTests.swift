@@ -29,6 +29,33 @@ struct SystemdUnitTests {
         }
     }
 
+    @Test(
+        "systemd-analyze verify accepts the unit (ExecStart pointed at an existing binary)",
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"))
+    )
+    func systemdAnalyze() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jot-unit-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let unit = try String(contentsOfFile: "\(Self.directory)/jot.service", encoding: .utf8)
+        try unit.replacingOccurrences(of: "/usr/local/bin/jot", with: "/bin/true").write(
+            toFile: "\(directory)/jot.service",
+            atomically: true,
+            encoding: .utf8
+        )
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
+        process.arguments = ["verify", "\(directory)/jot.service"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(!text.contains("jot.service"), "\(text)")
+    }
+
     @Test("the example jot.json loads: known keys, right types, the state under /var/lib/jot")
     func exampleConfiguration() async throws {
         let settings = try await ServeCommand.parse(["--config", "\(Self.directory)/jot.json"]).settings(environment: [:])
