@@ -205,6 +205,7 @@ struct ConfigurationTests {
             #expect(lines.contains("key-encryption-key-file /etc/jot/kek flag --key-encryption-key-file"), "\(table)")
             #expect(lines.contains("audience jot default"), "\(table)")
             #expect(lines.contains("rotate-every (not set) default"), "\(table)")
+            #expect(lines.contains("issuer http://127.0.0.1:9000 default"), "\(table)")
 
             let json = try await ConfigCommand.Show.parse(["--json"]).output(environment: environment)
             #expect(!json.contains("hunter2-password"))

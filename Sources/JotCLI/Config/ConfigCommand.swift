@@ -68,6 +68,8 @@ public struct ConfigCommand: AsyncParsableCommand {
                     }
                 } else if setting == .database {
                     value = .string(try settings.databasePath())
+                } else if setting == .issuer {
+                    value = .string(try settings.issuer())
                 } else {
                     value = .null
                 }
@@ -79,7 +81,7 @@ public struct ConfigCommand: AsyncParsableCommand {
             switch value {
             case .string(let text): text
             case .array(let items): items.compactMap(\.stringValue).joined(separator: ",")
-            case .null: setting == .issuer ? "(http://HOST:PORT, https with TLS)" : "(not set)"
+            case .null: "(not set)"
             default: JSONWriter.string(value)
             }
         }

@@ -17,6 +17,14 @@ extension JotConfiguration {
         return keysURL.deletingLastPathComponent().appendingPathComponent("jot-users.sqlite").path
     }
 
+    /// The issuer URL: `issuer`, or the server's own address, `http://HOST:PORT` (`https` with a TLS certificate).
+    package func issuer() throws(CLIError) -> String {
+        if let issuer = try string(.issuer) { return issuer }
+        let host = try requiredString(.host)
+        let scheme = try string(.tlsCertificate) == nil ? "http" : "https"
+        return "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(try int(.port))"
+    }
+
     package func backend() throws -> StoreOptions.Backend {
         guard let setting = try string(.database), DatabaseURL.isDatabaseURL(setting) else {
             return .local(keysDirectory: try keysDirectory(), databasePath: try databasePath())

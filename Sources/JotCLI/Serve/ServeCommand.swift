@@ -177,8 +177,7 @@ public struct ServeCommand: AsyncParsableCommand {
         let requestedPort = try settings.int(.port)
         let port = try Settings.checked { () throws(OperatorInput.Refusal) in try OperatorInput.port(requestedPort) }
         let algorithm = try CLIAlgorithm.parse(try settings.requiredString(.alg))
-        let scheme = tls.isRequested(environment: try settings.serverEnvironment()) ? "https" : "http"
-        let issuer = try settings.string(.issuer) ?? "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        let issuer = try settings.issuer()
         let audiences = try settings.list(.audience)
         let tokenTTL = try settings.int(.tokenTTL)
         let jwksMaxAge = try settings.int(.jwksMaxAge)
