@@ -98,6 +98,9 @@ struct ConfigurationTests {
             #expect(environment["SHUTDOWN_GRACE"] == nil)
             let serve = try ServeCommand.parse(["--config", file])
             #expect(try serve.resolvedConfiguration(settings).issuer == "https://127.0.0.1:8080")
+            let byFlag = try ServeCommand.parse(["--tls-certificate", "/x/cert.pem", "--tls-key", "/x/key.pem", "--port", "8443"])
+            #expect(try await byFlag.resolvedConfiguration(environment: [:]).issuer == "https://127.0.0.1:8443")
+            #expect(try await ServeCommand.parse([]).resolvedConfiguration(environment: [:]).issuer == "http://127.0.0.1:8080")
             let refusal = await Self.refusal {
                 _ = try settings.checkedServerEdge { environment throws(OperatorInput.Refusal) in try serve.limits.resolve(environment: environment) }
             }
