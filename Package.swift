@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         // DocC catalogs (Sources/*/Documentation.docc) and `swift package generate-documentation`; plugin only, nothing links it.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
     ],
     targets: [
         .target(
@@ -153,6 +154,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: settings
         ),
@@ -242,7 +244,7 @@ let package = Package(
         .testTarget(
             name: "JotCLITests",
             dependencies: [
-                "JotCLI", "JOSE", "ServerSupport", "KeyStore", "TokenIssuer",
+                "JotCLI", "JOSE", "KeyStore", "ServerSupport", "TokenIssuer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -301,7 +301,7 @@ secret="$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
 serverless="http://127.0.0.1:$serverless_port"
 start serverless-auth env JWT_SECRET="$secret" "$bin/serverless-auth" --port "$serverless_port" --bcrypt-cost 4
 wait_ready serverless-auth "$serverless/healthz"
-expect 200 "GET /cats" "$serverless/cats"
+expect 200 "GET /cats (from a page on another origin)" "$serverless/cats" -H 'Origin: https://app.example'
 expect_header Access-Control-Allow-Origin '*'
 documented_cthon="$(login "$serverless" Cthon98 hunter2)"
 documented_azure="$(login "$serverless" AzureDiamond '*********')"

@@ -71,7 +71,16 @@ struct ServerlessAuth: AsyncParsableCommand {
         let router = Router(context: ServerlessAuthContext.self)
         router.add(middleware: edge.inFlight.middleware(context: ServerlessAuthContext.self))
         router.add(middleware: LogRequestsMiddleware(.debug))
-        router.add(middleware: AllowAnyOriginMiddleware())
+        // The sample's CORS: pages on any origin may call it (answers to a request with Origin carry
+        // Access-Control-Allow-Origin: *; preflight requests are answered).
+        router.add(
+            middleware: CORSMiddleware(
+                allowOrigin: .all,
+                allowHeaders: [.contentType, .authorization],
+                allowMethods: [.get, .post, .options],
+                maxAge: .seconds(600)
+            )
+        )
         router.get("/healthz") { _, _ in JSONResponse.make(.ok, ["status": "ok"]) }
         router.post("/sessions") { request, context in
             try await Sessions(users: users, signingKey: signingKey, lifetime: Self.tokenLifetime).login(request, logger: context.logger)

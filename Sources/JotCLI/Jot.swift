@@ -8,6 +8,7 @@ public struct Jot: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             ServeCommand.self, KeysCommand.self, UsersCommand.self, ClientsCommand.self, TokenCommand.self, JWKCommand.self, DBCommand.self,
+            ConfigCommand.self,
         ]
     )
 

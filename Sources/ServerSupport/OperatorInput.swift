@@ -106,7 +106,7 @@ public enum OperatorInput {
     }
 
     /// Operator text for a message: controls escaped, cut at 200 characters.
-    static func printable(_ value: String) -> String {
+    package static func printable(_ value: String) -> String {
         var result = ""
         for scalar in value.unicodeScalars.prefix(200) {
             if scalar.value < 0x20 || scalar.value == 0x7F {

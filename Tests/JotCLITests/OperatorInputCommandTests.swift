@@ -4,9 +4,9 @@ import Testing
 
 @Suite("jot refuses odd operator input, naming the flag and the accepted range")
 struct OperatorInputCommandTests {
-    static func refusal(_ arguments: [String]) -> String? {
+    static func refusal(_ arguments: [String]) async -> String? {
         do {
-            _ = try ServeCommand.parse(arguments).resolvedConfiguration()
+            _ = try await ServeCommand.parse(arguments).resolvedConfiguration(environment: [:])
             return nil
         } catch {
             return "\(error)"
@@ -25,16 +25,16 @@ struct OperatorInputCommandTests {
             (["--jwks-max-age=-1"], "--jwks-max-age -1 is out of range: use 0–86400 seconds"),
         ]
     )
-    func serve(arguments: [String], expected: String) {
-        let message = Self.refusal(arguments)
+    func serve(arguments: [String], expected: String) async {
+        let message = await Self.refusal(arguments)
         #expect(message?.hasPrefix(expected) == true, "\(message ?? "accepted")")
     }
 
     @Test("jot serve accepts the defaults, and a long token lifetime only with the flag that names the risk")
-    func serveAccepts() throws {
-        #expect(Self.refusal([]) == nil)
-        #expect(Self.refusal(["--issuer", "https://issuer.example", "--token-ttl", "86400"]) == nil)
-        #expect(Self.refusal(["--token-ttl", "90000", "--allow-long-token-ttl"]) == nil)
+    func serveAccepts() async throws {
+        #expect(await Self.refusal([]) == nil)
+        #expect(await Self.refusal(["--issuer", "https://issuer.example", "--token-ttl", "86400"]) == nil)
+        #expect(await Self.refusal(["--token-ttl", "90000", "--allow-long-token-ttl"]) == nil)
     }
 
     @Test("jot serve's network limits are checked at parse time")

@@ -72,6 +72,7 @@ struct IssuerRoutesTests {
             try await client.execute(
                 uri: "/sessions",
                 method: .post,
+                headers: Self.browser,
                 body: ByteBuffer(string: #"{"username":"Cthon98","password":"hunter2"}"#)
             ) { response in
                 #expect(response.status == .ok)
@@ -136,10 +137,14 @@ struct IssuerRoutesTests {
         }
     }
 
+    /// A request from a page on another origin, as a browser sends it: CORS headers answer only those.
+    static let browser: HTTPFields = [.origin: "https://app.example"]
+
     static func login(_ client: some TestClientProtocol, audience: String) async throws -> TestResponse {
         try await client.execute(
             uri: "/sessions",
             method: .post,
+            headers: browser,
             body: ByteBuffer(string: #"{"username":"Cthon98","password":"hunter2","audience":\#(audience)}"#)
         ) { $0 }
     }
@@ -191,13 +196,38 @@ struct IssuerRoutesTests {
         #expect(!String(decoding: fixture.metrics.render(), as: UTF8.self).contains("jot_tokens_issued_total{"))
     }
 
+    @Test("CORS (Hummingbird's CORSMiddleware): a preflight from another origin is answered; no Origin, no CORS headers")
+    func crossOrigin() async throws {
+        let fixture = try await Self.fixture()
+        try await Application(router: fixture.router).test(.router) { client in
+            var preflight = Self.browser
+            preflight[.accessControlRequestMethod] = "POST"
+            try await client.execute(uri: "/sessions", method: .options, headers: preflight) { response in
+                #expect(response.status == .noContent)
+                #expect(response.headers[.accessControlAllowOrigin] == "*")
+                #expect(response.headers[.accessControlAllowMethods] == "POST, OPTIONS")
+                #expect(response.headers[.accessControlAllowHeaders] == "content-type, authorization")
+                #expect(response.headers[.accessControlMaxAge] == "600")
+            }
+            try await client.execute(uri: "/.well-known/jwks.json", method: .get, headers: Self.browser) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == "*")
+            }
+            try await client.execute(uri: "/.well-known/jwks.json", method: .get) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == nil)
+            }
+            try await client.execute(uri: "/healthz", method: .get, headers: Self.browser) { response in
+                #expect(response.headers[.accessControlAllowOrigin] == nil)
+            }
+        }
+    }
+
     @Test("wrong password and unknown user get the same 401 answer")
     func loginFailures() async throws {
         let fixture = try await Self.fixture()
         try await Application(router: fixture.router).test(.router) { client in
             var bodies: [String] = []
             for body in [#"{"username":"Cthon98","password":"hunter3"}"#, #"{"username":"Nobody","password":"hunter2"}"#] {
-                try await client.execute(uri: "/sessions", method: .post, body: ByteBuffer(string: body)) { response in
+                try await client.execute(uri: "/sessions", method: .post, headers: Self.browser, body: ByteBuffer(string: body)) { response in
                     #expect(response.status == .unauthorized)
                     #expect(response.headers[.accessControlAllowOrigin] == "*")
                     #expect(response.headers[.contentType] == "application/json")
@@ -220,7 +250,7 @@ struct IssuerRoutesTests {
     func malformed(body: String) async throws {
         let fixture = try await Self.fixture()
         try await Application(router: fixture.router).test(.router) { client in
-            try await client.execute(uri: "/sessions", method: .post, body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/sessions", method: .post, headers: Self.browser, body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.headers[.accessControlAllowOrigin] == "*")
                 let error = try Self.object(response.body)["error"]?.stringValue

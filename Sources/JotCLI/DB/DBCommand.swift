@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Configuration
 import Logging
 import PostgresStore
 
@@ -24,8 +25,11 @@ public struct DBCommand: AsyncParsableCommand {
 
         public init() {}
 
-        func url() throws -> DatabaseURL {
-            guard let text = Settings.optionalString(database, env: "JOT_DATABASE") else {
+        @OptionGroup public var configFile: ConfigFileOptions
+
+        func url() async throws -> DatabaseURL {
+            let settings = try await JotConfiguration.load(flags: database.map { [.database: .string($0)] } ?? [:], configFile: configFile.config)
+            guard let text = try settings.string(.database) else {
                 throw CLIError.invalidInput("give the database with --database postgres://USER@HOST:PORT/DB (or JOT_DATABASE)")
             }
             guard DatabaseURL.isDatabaseURL(text) else {
@@ -45,7 +49,7 @@ public struct DBCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let url = try database.url()
+            let url = try await database.url()
             let applied = try await JotDatabase.withDatabase(url, logger: StoreOptions.quietLogger, migrate: false) { try await $0.migrate() }
             print(
                 applied.isEmpty
@@ -61,7 +65,7 @@ public struct DBCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let url = try database.url()
+            let url = try await database.url()
             let version = try await JotDatabase.withDatabase(url, logger: StoreOptions.quietLogger, migrate: false) {
                 try await $0.recordedSchemaVersion()
             }

@@ -1,4 +1,6 @@
 public import ArgumentParser
+package import Configuration
+import Foundation
 package import KeyStore
 import PostgresStore
 
@@ -21,6 +23,8 @@ public struct KeyLocationOptions: ParsableArguments {
     @Option(name: .customLong("key-encryption-key-file"), help: StoreOptions.keyEncryptionKeyFileHelp)
     public var keyEncryptionKeyFile: String?
 
+    @OptionGroup public var configFile: ConfigFileOptions
+
     public init() {}
 
     public func validate() throws {
@@ -39,7 +43,16 @@ public struct KeyLocationOptions: ParsableArguments {
         store.keys = keys
         store.database = database
         store.keyEncryptionKeyFile = keyEncryptionKeyFile
+        store.configFile = configFile
         return store
+    }
+
+    /// The settings of this command (see ``StoreOptions/configuration(flags:environment:)``).
+    package func configuration(
+        flags: [Setting: ConfigContent] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws(CLIError) -> JotConfiguration {
+        try await store.configuration(flags: flags, environment: environment)
     }
 
     /// Runs `body` with the key store (see ``StoreOptions/withKeyStore(rsaKeySize:_:)``).

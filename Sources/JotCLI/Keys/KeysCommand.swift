@@ -1,4 +1,5 @@
 public import ArgumentParser
+package import Configuration
 package import Foundation
 import JOSE
 package import KeyStore
@@ -38,21 +39,32 @@ public struct KeysCommand: AsyncParsableCommand {
 
         public init() {}
 
-        /// The values given by flag or environment, each defaulting to the stored policy's — `nil` when none was given.
-        package func floor() throws -> RotationPolicy? {
-            let maxAge = try Settings.optionalInt(jwksMaxAge, env: "JOT_JWKS_MAX_AGE")
-            let ttl = try Settings.optionalInt(tokenTTL, env: "JOT_TOKEN_TTL")
+        /// The values given as flags.
+        package var flags: [Setting: ConfigContent] {
+            var flags: [Setting: ConfigContent] = [:]
+            flags[.jwksMaxAge] = jwksMaxAge.map(ConfigContent.int)
+            flags[.tokenTTL] = tokenTTL.map(ConfigContent.int)
+            flags[.leeway] = leeway.map(ConfigContent.int)
+            return flags
+        }
+
+        /// The values given by flag, environment or configuration file, each defaulting to the stored policy's —
+        /// `nil` when none was given.
+        package func floor(_ settings: JotConfiguration) throws -> RotationPolicy? {
+            func given(_ setting: Setting) throws -> Int? {
+                guard settings.source(of: setting) != .default else { return nil }
+                return try settings.int(setting)
+            }
+            let maxAge = try given(.jwksMaxAge)
+            let ttl = try given(.tokenTTL)
+            let leeway = try given(.leeway)
             guard maxAge != nil || ttl != nil || leeway != nil else { return nil }
             return try Self.checked(maxAge: maxAge, ttl: ttl, leeway: leeway)
         }
 
         /// The policy `jot keys init` records: the values given, or the defaults of `jot serve`.
-        package func recorded() throws -> RotationPolicy {
-            try Self.checked(
-                maxAge: try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300),
-                ttl: try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300),
-                leeway: leeway ?? 30
-            )
+        package func recorded(_ settings: JotConfiguration) throws -> RotationPolicy {
+            try Self.checked(maxAge: try settings.int(.jwksMaxAge), ttl: try settings.int(.tokenTTL), leeway: try settings.int(.leeway))
         }
 
         /// Checks the values given (a missing one counts as zero). A longer token lifetime here only delays pruning,
@@ -81,9 +93,10 @@ public struct KeysCommand: AsyncParsableCommand {
 
         public func run() async throws {
             let algorithms = try (alg.isEmpty ? ["ES256"] : alg).map(CLIAlgorithm.parse)
-            let explicit = try timing.floor() != nil
-            let policy = try timing.recorded()
-            let text = try await store.withKeyStore { keys in
+            let settings = try await store.configuration(flags: timing.flags)
+            let explicit = try timing.floor(settings) != nil
+            let policy = try timing.recorded(settings)
+            let text = try await settings.withKeyStore { keys in
                 let result = try await keys.initialize(algorithms: algorithms, policy: policy, now: Date())
                 // An existing store keeps its policy unless timing flags were given.
                 if explicit { try await keys.recordPolicy(policy, now: Date()) }
@@ -106,8 +119,9 @@ public struct KeysCommand: AsyncParsableCommand {
 
         public func run() async throws {
             let algorithm = try alg.map(CLIAlgorithm.parse)
-            let floor = try timing.floor()
-            let text = try await store.withKeyStore { [force] keys in
+            let settings = try await store.configuration(flags: timing.flags)
+            let floor = try timing.floor(settings)
+            let text = try await settings.withKeyStore { [force] keys in
                 try await keys.rotate(algorithm: algorithm, policy: floor, now: Date(), force: force).description
             }
             print(text)
@@ -125,8 +139,9 @@ public struct KeysCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let floor = try timing.floor()
-            print(try await store.withKeyStore { keys in try await keys.prune(policy: floor, now: Date()).description })
+            let settings = try await store.configuration(flags: timing.flags)
+            let floor = try timing.floor(settings)
+            print(try await settings.withKeyStore { keys in try await keys.prune(policy: floor, now: Date()).description })
         }
     }
 
@@ -174,9 +189,10 @@ public struct KeysCommand: AsyncParsableCommand {
             warn: (String) -> Void,
             confirm: () -> String?
         ) async throws -> String {
-            let floor = try timing.floor()
+            let settings = try await store.configuration(flags: timing.flags)
+            let floor = try timing.floor(settings)
             let kid = self.kid
-            return try await store.withKeyStore { keys in
+            return try await settings.withKeyStore { keys in
                 let listing = try await keys.list(policy: floor, now: now)
                 guard let entry = listing.entries.first(where: { $0.keyID == kid }) else {
                     throw KeyStoreError.unknownKeyID(kid, known: listing.entries.map(\.keyID))
@@ -231,8 +247,9 @@ public struct KeysCommand: AsyncParsableCommand {
 
         /// What `run` prints, as of `now`.
         package func output(now: Date) async throws -> String {
-            let floor = try timing.floor()
-            let listing = try await store.withKeyStore { keys in try await keys.list(policy: floor, now: now) }
+            let settings = try await store.configuration(flags: timing.flags)
+            let floor = try timing.floor(settings)
+            let listing = try await settings.withKeyStore { keys in try await keys.list(policy: floor, now: now) }
             if json { return Self.json(listing) }
             let table =
                 wide

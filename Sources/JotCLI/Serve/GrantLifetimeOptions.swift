@@ -1,4 +1,5 @@
 public import ArgumentParser
+package import Configuration
 package import TokenIssuer
 
 /// How long refresh tokens and sign-in sessions last (`jot serve`).
@@ -23,19 +24,26 @@ public struct GrantLifetimeOptions: ParsableArguments {
 
     public init() {}
 
-    package func resolve() throws -> GrantStore.Lifetimes {
-        func seconds(_ value: String?, env: String, default fallback: String) throws -> Int {
-            Int(try DurationText.parse(Settings.string(value, env: env, default: fallback)).components.seconds)
-        }
-        let absolute = try seconds(self.absolute, env: "JOT_REFRESH_TOKEN_LIFETIME", default: "30d")
-        let idle = try seconds(self.idle, env: "JOT_REFRESH_TOKEN_IDLE", default: "7d")
+    /// The values given as flags.
+    package var flags: [Setting: ConfigContent] {
+        var flags: [Setting: ConfigContent] = [:]
+        flags[.refreshTokenLifetime] = absolute.map(ConfigContent.string)
+        flags[.refreshTokenIdle] = idle.map(ConfigContent.string)
+        flags[.sessionLifetime] = session.map(ConfigContent.string)
+        return flags
+    }
+
+    package func resolve(_ settings: JotConfiguration) throws -> GrantStore.Lifetimes {
+        func seconds(_ setting: Setting) throws -> Int { Int(try settings.requiredDuration(setting).components.seconds) }
+        let absolute = try seconds(.refreshTokenLifetime)
+        let idle = try seconds(.refreshTokenIdle)
         guard idle <= absolute else {
             throw CLIError.invalidInput("--refresh-token-idle (\(idle) s) must not exceed --refresh-token-lifetime (\(absolute) s)")
         }
         return GrantStore.Lifetimes(
             refreshAbsolute: absolute,
             refreshIdle: idle,
-            session: try seconds(session, env: "JOT_SESSION_LIFETIME", default: "8h")
+            session: try seconds(.sessionLifetime)
         )
     }
 }

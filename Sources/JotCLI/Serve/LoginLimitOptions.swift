@@ -1,4 +1,5 @@
 public import ArgumentParser
+package import Configuration
 import ServerSupport
 package import TokenIssuer
 
@@ -15,12 +16,21 @@ public struct LoginLimitOptions: ParsableArguments {
 
     public init() {}
 
-    package func resolve() throws(CLIError) -> LoginThrottle.Configuration {
-        let defaults = LoginThrottle.Configuration()
-        let userBurst = try Settings.int(userBurst, env: "JOT_LOGIN_USER_BURST", default: defaults.userBurst)
-        let userRefill = try Settings.int(userRefill, env: "JOT_LOGIN_USER_REFILL", default: Int(defaults.userRefill.components.seconds))
-        let addressBurst = try Settings.int(addressBurst, env: "JOT_LOGIN_IP_BURST", default: defaults.addressBurst)
-        let addressRefill = try Settings.int(addressRefill, env: "JOT_LOGIN_IP_REFILL", default: Int(defaults.addressRefill.components.seconds))
+    /// The values given as flags.
+    package var flags: [Setting: ConfigContent] {
+        var flags: [Setting: ConfigContent] = [:]
+        flags[.loginUserBurst] = userBurst.map(ConfigContent.int)
+        flags[.loginUserRefill] = userRefill.map(ConfigContent.int)
+        flags[.loginIPBurst] = addressBurst.map(ConfigContent.int)
+        flags[.loginIPRefill] = addressRefill.map(ConfigContent.int)
+        return flags
+    }
+
+    package func resolve(_ settings: JotConfiguration) throws(CLIError) -> LoginThrottle.Configuration {
+        let userBurst = try settings.int(.loginUserBurst)
+        let userRefill = try settings.int(.loginUserRefill)
+        let addressBurst = try settings.int(.loginIPBurst)
+        let addressRefill = try settings.int(.loginIPRefill)
         return try Settings.checked { () throws(OperatorInput.Refusal) in
             LoginThrottle.Configuration(
                 userBurst: try OperatorInput.within(userBurst, 1...10_000, flag: "--login-user-burst"),

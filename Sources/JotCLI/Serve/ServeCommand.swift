@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Configuration
 import Foundation
 import Hummingbird
 import JOSE
@@ -66,7 +67,8 @@ public struct ServeCommand: AsyncParsableCommand {
     public init() {}
 
     public func run() async throws {
-        let level = Settings.optionalString(nil, env: "LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        let settings = try await self.settings()
+        let level = Logger.Level(rawValue: try settings.requiredString(.logLevel)) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -74,15 +76,15 @@ public struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "jot.serve")
 
-        let configuration = try resolvedConfiguration()
+        let configuration = try resolvedConfiguration(settings)
         let edge = ServerEdge(
-            limits: try Settings.checked { () throws(OperatorInput.Refusal) in try limits.resolve() },
-            tls: try Settings.checked { () throws(OperatorInput.Refusal) in try tls.resolve() }
+            limits: try settings.checkedServerEdge { environment throws(OperatorInput.Refusal) in try limits.resolve(environment: environment) },
+            tls: try settings.checkedServerEdge { environment throws(OperatorInput.Refusal) in try tls.resolve(environment: environment) }
         )
-        let throttle = LoginThrottle(configuration: try loginLimits.resolve())
+        let throttle = LoginThrottle(configuration: try loginLimits.resolve(settings))
 
         var secretKey: JWSSigningKey? = nil
-        if let secret = Settings.optionalString(nil, env: "JWT_SECRET") {
+        if let secret = try settings.string(.jwtSecret) {
             do {
                 secretKey = try JWSSigningKey(hmacSecret: Array(secret.utf8), algorithm: .HS256)
             } catch {
@@ -90,8 +92,8 @@ public struct ServeCommand: AsyncParsableCommand {
             }
             logger.notice("HS256 shared secret from JWT_SECRET enabled (never published)")
         }
-        let rotateEvery = try Settings.optionalString(rotateEvery, env: "JOT_ROTATE_EVERY").map(DurationText.parse)
-        let requestedLeeway = try Settings.int(leeway, env: "JOT_LEEWAY", default: 30)
+        let rotateEvery = try settings.duration(.rotateEvery)
+        let requestedLeeway = try settings.int(.leeway)
         let policy = RotationPolicy(
             jwksMaxAge: .seconds(configuration.jwksMaxAge),
             maxTokenLifetime: .seconds(configuration.tokenTTL),
@@ -99,13 +101,13 @@ public struct ServeCommand: AsyncParsableCommand {
                 try OperatorInput.seconds(requestedLeeway, OperatorInput.leewayRange, flag: "--leeway")
             }
         )
-        let requestedCost = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
+        let requestedCost = try settings.int(.bcryptCost)
         let cost = try Settings.checked { () throws(OperatorInput.Refusal) in
             try OperatorInput.within(requestedCost, OperatorInput.bcryptCostRange, flag: "--bcrypt-cost")
         }
-        let sealer = try store.sealer()
+        let sealer = try settings.sealer()
 
-        let lifetimes = try grantLifetimes.resolve()
+        let lifetimes = try grantLifetimes.resolve(settings)
         let issue = { (keyStore: KeyStore, stores: StoreOptions.Stores, services: [any Service], reload: ReloadTrigger) async throws in
             try await serve(
                 configuration: configuration,
@@ -121,9 +123,9 @@ public struct ServeCommand: AsyncParsableCommand {
                 logger: logger
             )
         }
-        switch try store.backend() {
+        switch try settings.backend() {
         case .local(let directory, _):
-            try await store.withStores(bcryptCost: cost, lifetimes: lifetimes, logger: Logger(label: "jot.users")) { stores in
+            try await settings.withStores(bcryptCost: cost, lifetimes: lifetimes, logger: Logger(label: "jot.users")) { stores in
                 try await issue(KeyStore(directory: directory, sealer: sealer), stores, [], ReloadTrigger())
             }
         case .postgres(let url):
@@ -148,23 +150,52 @@ public struct ServeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The issuer's settings from flags and environment, every value checked (a refusal names the flag and range).
-    package func resolvedConfiguration() throws(CLIError) -> IssuerConfiguration {
-        let host = Settings.string(host, env: "JOT_HOST", default: "127.0.0.1")
-        let requestedPort = try Settings.int(port, env: "JOT_PORT", default: 8080)
+    /// The settings of `jot serve`: its flags, the environment, the configuration file, the defaults.
+    package func settings(environment: [String: String] = ProcessInfo.processInfo.environment) async throws(CLIError) -> JotConfiguration {
+        var flags: [Setting: ConfigContent] = [:]
+        flags[.host] = host.map(ConfigContent.string)
+        flags[.port] = port.map(ConfigContent.int)
+        flags[.issuer] = issuer.map(ConfigContent.string)
+        flags[.audience] = audience.isEmpty ? nil : .stringArray(audience)
+        flags[.tokenTTL] = tokenTTL.map(ConfigContent.int)
+        flags[.alg] = alg.map(ConfigContent.string)
+        flags[.jwksMaxAge] = jwksMaxAge.map(ConfigContent.int)
+        flags[.bcryptCost] = bcryptCost.map(ConfigContent.int)
+        flags[.leeway] = leeway.map(ConfigContent.int)
+        flags[.rotateEvery] = rotateEvery.map(ConfigContent.string)
+        flags[.tlsCertificate] = tls.certificate.map(ConfigContent.string)
+        flags[.tlsKey] = tls.key.map(ConfigContent.string)
+        flags[.headerTimeout] = limits.headerTimeout.map(ConfigContent.int)
+        flags[.bodyTimeout] = limits.bodyTimeout.map(ConfigContent.int)
+        flags[.idleTimeout] = limits.idleTimeout.map(ConfigContent.int)
+        flags[.maxConnections] = limits.maxConnections.map(ConfigContent.int)
+        flags[.shutdownGrace] = limits.shutdownGrace.map(ConfigContent.int)
+        flags.merge(loginLimits.flags) { flag, _ in flag }
+        flags.merge(grantLifetimes.flags) { flag, _ in flag }
+        return try await store.configuration(flags: flags, environment: environment)
+    }
+
+    /// The issuer's settings from flags, environment and file, every value checked (a refusal names the flag and
+    /// range).
+    package func resolvedConfiguration(environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> IssuerConfiguration {
+        try resolvedConfiguration(try await settings(environment: environment))
+    }
+
+    package func resolvedConfiguration(_ settings: JotConfiguration) throws(CLIError) -> IssuerConfiguration {
+        let host = try settings.requiredString(.host)
+        let requestedPort = try settings.int(.port)
         let port = try Settings.checked { () throws(OperatorInput.Refusal) in try OperatorInput.port(requestedPort) }
-        let algorithm = try CLIAlgorithm.parse(Settings.string(alg, env: "JOT_ALG", default: "ES256"))
-        let scheme = tls.isRequested() ? "https" : "http"
-        let issuer = Settings.string(issuer, env: "JOT_ISSUER", default: "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(port)")
-        let audiences = Settings.list(audience, env: "JOT_AUDIENCE", default: ["jot"])
-        let tokenTTL = try Settings.int(tokenTTL, env: "JOT_TOKEN_TTL", default: 300)
-        let jwksMaxAge = try Settings.int(jwksMaxAge, env: "JOT_JWKS_MAX_AGE", default: 300)
+        let algorithm = try CLIAlgorithm.parse(try settings.requiredString(.alg))
+        let issuer = try settings.issuer()
+        let audiences = try settings.list(.audience)
+        let tokenTTL = try settings.int(.tokenTTL)
+        let jwksMaxAge = try settings.int(.jwksMaxAge)
         return try Settings.checked { () throws(OperatorInput.Refusal) in
             IssuerConfiguration(
                 host: host,
                 port: port,
                 issuer: try OperatorInput.issuer(issuer),
-                audiences: try OperatorInput.audiences(audience.isEmpty ? audiences : audience),
+                audiences: try OperatorInput.audiences(audiences),
                 tokenTTL: try OperatorInput.tokenTTL(tokenTTL, allowLong: allowLongTokenTTL),
                 algorithm: algorithm,
                 jwksMaxAge: try OperatorInput.jwksMaxAge(jwksMaxAge)

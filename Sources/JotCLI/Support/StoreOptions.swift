@@ -1,4 +1,5 @@
 public import ArgumentParser
+package import Configuration
 import Foundation
 package import KeyStore
 package import Logging
@@ -34,62 +35,31 @@ public struct StoreOptions: ParsableArguments {
             + "Create one with `jot keys generate-kek`.",
         valueName: "file"
     )
+    @OptionGroup public var configFile: ConfigFileOptions
 
     public init() {}
 
-    /// Where the state is, after flags and environment are resolved.
+    /// Where the state is, after flags, environment and the configuration file are resolved.
     package enum Backend: Sendable {
         case local(keysDirectory: String, databasePath: String)
         case postgres(DatabaseURL)
     }
 
-    /// The key directory: `--keys`, `$JOT_KEYS`, or `Keys`.
-    package var keysDirectory: String { Settings.string(keys, env: "JOT_KEYS", default: "Keys") }
-
-    /// The database setting as given (`--database` or `$JOT_DATABASE`), if any.
-    package var databaseSetting: String? { Settings.optionalString(database, env: "JOT_DATABASE") }
-
-    /// The SQLite database: `--database`, `$JOT_DATABASE`, or `jot-users.sqlite` beside the key directory.
-    package var databasePath: String {
-        if let path = databaseSetting { return path }
-        let keysURL = URL(fileURLWithPath: keysDirectory).standardizedFileURL
-        return keysURL.deletingLastPathComponent().appendingPathComponent("jot-users.sqlite").path
-    }
-
-    package func backend() throws -> Backend {
-        guard let setting = databaseSetting, DatabaseURL.isDatabaseURL(setting) else {
-            return .local(keysDirectory: keysDirectory, databasePath: databasePath)
-        }
-        if let keysFlag = Settings.optionalString(keys, env: "JOT_KEYS") {
-            throw CLIError.invalidInput(
-                "--keys \(keysFlag) names a key directory, but --database points at PostgreSQL, which keeps the keys itself "
-                    + "(so that every replica shares them): drop --keys (and JOT_KEYS)"
-            )
-        }
-        do {
-            return .postgres(try DatabaseURL(setting))
-        } catch {
-            throw CLIError.invalidInput(error.description)
-        }
-    }
-
-    /// The key-encryption key, if one is configured.
-    package func sealer() throws -> KeySealer? {
-        guard let path = Settings.optionalString(keyEncryptionKeyFile, env: "JOT_KEY_ENCRYPTION_KEY_FILE") else { return nil }
-        return try KeySealer.load(path: path)
+    /// The settings of this command: these flags and the command's own (`flags`), the environment, the file.
+    package func configuration(
+        flags: [Setting: ConfigContent] = [:],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws(CLIError) -> JotConfiguration {
+        var flags = flags
+        flags[.keys] = keys.map(ConfigContent.string)
+        flags[.database] = database.map(ConfigContent.string)
+        flags[.keyEncryptionKeyFile] = keyEncryptionKeyFile.map(ConfigContent.string)
+        return try await JotConfiguration.load(flags: flags, configFile: configFile.config, environment: environment)
     }
 
     /// Runs `body` with the key store (and, for PostgreSQL, the open database, its pool running and schema migrated).
     package func withKeyStore<R: Sendable>(rsaKeySize: Int = 2048, _ body: (KeyStore) async throws -> R) async throws -> R {
-        let sealer = try sealer()
-        switch try backend() {
-        case .local(let directory, _):
-            return try await body(KeyStore(directory: directory, rsaKeySize: rsaKeySize, sealer: sealer))
-        case .postgres(let url):
-            return try await JotDatabase.withDatabase(url, logger: Self.quietLogger) { database in
-                try await body(KeyStore(postgres: database, sealer: sealer, rsaKeySize: rsaKeySize))
-            }
-        }
+        try await configuration().withKeyStore(rsaKeySize: rsaKeySize, body)
     }
 
     /// The users, clients and grants of one backend.
@@ -117,29 +87,7 @@ public struct StoreOptions: ParsableArguments {
         logger: Logger = StoreOptions.quietLogger,
         _ body: (Stores) async throws -> R
     ) async throws -> R {
-        switch try backend() {
-        case .local(_, let path):
-            let schema = SQLiteUserTable.schema + SQLiteClientTable.schema + SQLiteGrantTable.schema
-            return try await SQLiteFile.withFile(path: path, logger: logger, schema: schema) { file in
-                try await body(
-                    Stores(
-                        users: try SQLiteUserStore(table: SQLiteUserTable(file: file), bcryptCost: bcryptCost),
-                        clients: ClientRegistry(table: SQLiteClientTable(file: file)),
-                        grants: GrantStore(table: SQLiteGrantTable(file: file), lifetimes: lifetimes)
-                    )
-                )
-            }
-        case .postgres(let url):
-            return try await JotDatabase.withDatabase(url, logger: logger) { database in
-                try await body(
-                    Stores(
-                        users: try PostgresUserStore(database: database, bcryptCost: bcryptCost),
-                        clients: ClientRegistry(database: database),
-                        grants: GrantStore(table: PostgresGrantTable(database: database), lifetimes: lifetimes)
-                    )
-                )
-            }
-        }
+        try await configuration().withStores(bcryptCost: bcryptCost, lifetimes: lifetimes, logger: logger, body)
     }
 
     package static var quietLogger: Logger {

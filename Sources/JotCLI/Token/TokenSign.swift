@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Configuration
 package import Foundation
 package import JOSE
 import KeyStore
@@ -47,6 +48,8 @@ public struct TokenSign: AsyncParsableCommand {
         help: ArgumentHelp("The key-encryption key of sealed keys (env JOT_KEY_ENCRYPTION_KEY_FILE).", valueName: "file")
     )
     public var keyEncryptionKeyFile: String?
+
+    @OptionGroup public var configFile: ConfigFileOptions
 
     @Option(name: .long, help: "The algorithm (required for RSA keys; HS256 by default for secrets).")
     public var alg: String?
@@ -101,11 +104,16 @@ public struct TokenSign: AsyncParsableCommand {
             }
             signingKey = signingKey.withKeyID(kid ?? signingKey.verificationKey.publicJWK?.thumbprint())
         } else if keys != nil || database != nil {
-            var store = StoreOptions()
-            store.keys = keys
-            store.database = database
-            store.keyEncryptionKeyFile = keyEncryptionKeyFile
-            let loaded = try await store.withKeyStore { try await $0.load() }
+            var flags: [Setting: ConfigContent] = [:]
+            flags[.keys] = keys.map(ConfigContent.string)
+            flags[.database] = database.map(ConfigContent.string)
+            flags[.keyEncryptionKeyFile] = keyEncryptionKeyFile.map(ConfigContent.string)
+            let settings = try await JotConfiguration.load(
+                flags: flags,
+                configFile: configFile.config,
+                environment: environment ?? ProcessInfo.processInfo.environment
+            )
+            let loaded = try await settings.withKeyStore { try await $0.load() }
             let chosen = algorithm ?? (loaded.algorithms.count == 1 ? loaded.algorithms[0] : .ES256)
             let place = keys.map { "--keys \($0)" } ?? "--database URL"
             guard let current = loaded.signingKey(for: chosen) else {

@@ -1,4 +1,5 @@
 public import ArgumentParser
+import Configuration
 import Foundation
 import Logging
 import ServerSupport
@@ -60,8 +61,8 @@ public struct UsersCommand: AsyncParsableCommand {
         }
 
         /// The password policy of --min-password-length (or JOT_MIN_PASSWORD_LENGTH).
-        package func passwordPolicy() throws(CLIError) -> PasswordPolicy {
-            let length = try Settings.int(minPasswordLength, env: "JOT_MIN_PASSWORD_LENGTH", default: PasswordPolicy.defaultMinimumLength)
+        package func passwordPolicy(_ settings: JotConfiguration) throws(CLIError) -> PasswordPolicy {
+            let length = try settings.int(.minPasswordLength)
             return PasswordPolicy(
                 minimumLength: try Settings.checked { () throws(OperatorInput.Refusal) in
                     try OperatorInput.within(length, PasswordPolicy.minimumLengthRange, flag: "--min-password-length", unit: " characters")
@@ -71,13 +72,17 @@ public struct UsersCommand: AsyncParsableCommand {
 
         /// Adds the user with `password`; the line to print.
         package func add(password: String) async throws -> String {
-            let policy = try passwordPolicy()
-            let requested = try Settings.int(bcryptCost, env: "JOT_BCRYPT_COST", default: 12)
+            var flags: [Setting: ConfigContent] = [:]
+            flags[.bcryptCost] = bcryptCost.map { .int($0) }
+            flags[.minPasswordLength] = minPasswordLength.map { .int($0) }
+            let settings = try await store.configuration(flags: flags)
+            let policy = try passwordPolicy(settings)
+            let requested = try settings.int(.bcryptCost)
             let cost = try Settings.checked { () throws(OperatorInput.Refusal) in
                 try OperatorInput.within(requested, OperatorInput.bcryptCostRange, flag: "--bcrypt-cost")
             }
-            let record = try await UsersCommand.withStore(store, bcryptCost: cost) { users in
-                try await users.add(username: name, password: password, scopes: Settings.commaSeparated(scopes), policy: policy)
+            let record = try await settings.withStores(bcryptCost: cost) { stores in
+                try await stores.users.add(username: name, password: password, scopes: Settings.commaSeparated(scopes), policy: policy)
             }
             return "added \(record.username) with scopes [\(record.scopes.joined(separator: " "))]"
         }

@@ -16,7 +16,8 @@ import Foundation
 /// Body `{"username": "...", "password": "..."}` (JSON, whatever the Content-Type, as the documented
 /// `curl -d` sends it), optionally `"audience"`. 200 `{"token", "token_type", "expires_in"}`; 401 with the same
 /// message and about the same time for an unknown user as for a wrong password; 400 on malformed JSON or missing
-/// fields; 413 over the size limit. Every answer carries `Access-Control-Allow-Origin: *` and `Cache-Control: no-store`.
+/// fields; 413 over the size limit. Every answer carries `Cache-Control: no-store`, and `Access-Control-Allow-Origin: *`
+/// when the request comes from a browser on another origin (``CrossOrigin``).
 struct SessionsController: Sendable {
     let users: any UserStore
     let minter: TokenMinter
@@ -27,24 +28,13 @@ struct SessionsController: Sendable {
     let passwordChecks: PasswordCheckLimit
     let health: IssuerHealth
 
-    static let corsHeaders: HTTPFields = [
-        .accessControlAllowOrigin: "*",
-        .cacheControl: "no-store",
-    ]
+    static let noStore: HTTPFields = [.cacheControl: "no-store"]
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/sessions") { request, context in try await login(request, context: context) }
-        router.on("/sessions", method: .options) { _, _ in
-            Response(
-                status: .noContent,
-                headers: [
-                    .accessControlAllowOrigin: "*",
-                    .accessControlAllowMethods: "POST, OPTIONS",
-                    .accessControlAllowHeaders: "Content-Type, Authorization",
-                    .accessControlMaxAge: "600",
-                ]
-            )
-        }
+        let sessions = router.group("/sessions").add(middleware: CrossOrigin.anyOrigin(methods: [.post, .options]))
+        sessions.post { request, context in try await login(request, context: context) }
+        // A preflight is answered by the CORS middleware; this route makes OPTIONS a method /sessions has.
+        sessions.on("", method: .options) { _, _ in Response(status: .noContent) }
     }
 
     func login(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -100,7 +90,7 @@ struct SessionsController: Sendable {
             ticket = admitted
         case .failure(let refusal):
             metrics.loginFailed(reason: "throttled_\(refusal.scope.rawValue)")
-            var headers = Self.corsHeaders
+            var headers = Self.noStore
             headers[.retryAfter] = String(refusal.retryAfter)
             let what = refusal.scope == .user ? "this username" : "this client address"
             return JSONResponse.error(
@@ -128,7 +118,7 @@ struct SessionsController: Sendable {
         throttle.finished(ticket, succeeded: (checked ?? nil) != nil)
         guard let checked else {
             metrics.loginFailed(reason: "busy")
-            var headers = Self.corsHeaders
+            var headers = Self.noStore
             headers[.retryAfter] = "1"
             return JSONResponse.error(.serviceUnavailable, "too many logins in progress; retry in 1 s", headers: headers)
         }
@@ -162,11 +152,11 @@ struct SessionsController: Sendable {
         return JSONResponse.make(
             .ok,
             ["token": .string(issued.token), "token_type": "Bearer", "expires_in": .number(JSONNumber(issued.expiresIn))],
-            headers: Self.corsHeaders
+            headers: Self.noStore
         )
     }
 
     private func failure(_ status: HTTPResponse.Status, _ message: String) -> Response {
-        JSONResponse.error(status, message, headers: Self.corsHeaders)
+        JSONResponse.error(status, message, headers: Self.noStore)
     }
 }

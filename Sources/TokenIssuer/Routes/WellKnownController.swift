@@ -23,7 +23,7 @@ struct WellKnownController: Sendable {
     let scopesSupported: CachedValue<[String]>
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/.well-known/jwks.json") { request, _ in jwks(request) }
+        router.group("/.well-known/jwks.json").add(middleware: CrossOrigin.anyOrigin(methods: [.get, .head])).get { request, _ in jwks(request) }
         router.get("/.well-known/openid-configuration") { _, _ in await discovery() }
         router.get("/.well-known/oauth-authorization-server") { _, _ in await discovery() }
         router.get("/openapi.json") { _, _ in
@@ -45,7 +45,6 @@ struct WellKnownController: Sendable {
         var headers: HTTPFields = [
             .cacheControl: "public, max-age=\(configuration.jwksMaxAge)",
             .eTag: ring.jwksETag,
-            .accessControlAllowOrigin: "*",
         ]
         if let ifNoneMatch = request.headers[.ifNoneMatch], Self.matches(ifNoneMatch, etag: ring.jwksETag) {
             return Response(status: .notModified, headers: headers)

@@ -74,13 +74,17 @@ final class TestClock: Clock, Sendable {
     }
 
     /// Waits until `count` tasks sleep on this clock, for at most `deadline` of real time.
-    func waitForSleepers(_ count: Int, deadline: Duration = .seconds(10)) async throws {
+    ///
+    /// It polls every millisecond instead of spinning on `Task.yield()`: a spinning waiter took a thread of the
+    /// cooperative pool from the very task it waited for, and under the full parallel test run (2 cores, CPU-bound
+    /// suites beside it) the sleeper did not get there within 10 s. The deadline only catches hangs.
+    func waitForSleepers(_ count: Int, deadline: Duration = .seconds(60)) async throws {
         let end = ContinuousClock.now.advanced(by: deadline)
         while sleeperCount < count {
             guard ContinuousClock.now < end else {
                 throw TimedOut(description: "\(sleeperCount) of \(count) sleepers after \(deadline)")
             }
-            await Task.yield()
+            try await Task.sleep(for: .milliseconds(1))
         }
     }
 }
