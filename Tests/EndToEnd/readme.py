@@ -21,6 +21,7 @@ import argparse
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -158,6 +159,9 @@ def main():
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
     binaries = os.path.abspath(args.bin)
+    missing = [tool for tool in ("curl", "jq", "openssl") if shutil.which(tool) is None]
+    if missing:
+        raise SystemExit(f"the READMEs use {', '.join(missing)}: install it (Debian: apt-get install {' '.join(missing)})")
     busy = [p for p in (8080, 8081, 8082, 8083, 3000) if not port_free(p)]
     if busy:
         raise SystemExit(f"ports {busy} are in use: the READMEs use the default ports; stop what listens there first")

@@ -67,6 +67,15 @@ struct ConfigurationTests {
         }
     }
 
+    @Test("--demo serves the Examples' audiences unless audiences are configured (flag, environment or file)")
+    func demoAudiences() async throws {
+        let demo = try await ServeCommand.parse(["--demo"]).resolvedConfiguration(environment: [:])
+        #expect(demo.audiences == ["jot", "pangolin-service", "photo-service"])
+        #expect(try await ServeCommand.parse([]).resolvedConfiguration(environment: [:]).audiences == ["jot"])
+        #expect(try await ServeCommand.parse(["--demo", "--audience", "a"]).resolvedConfiguration(environment: [:]).audiences == ["a"])
+        #expect(try await ServeCommand.parse(["--demo"]).resolvedConfiguration(environment: ["JOT_AUDIENCE": "b"]).audiences == ["b"])
+    }
+
     @Test("the issuer configuration of jot serve comes from the file too")
     func serveFromFile() async throws {
         try await Self.withDirectory { directory in

@@ -43,7 +43,10 @@ public struct ServeCommand: AsyncParsableCommand {
     @OptionGroup public var store: StoreOptions
     @Flag(
         name: .long,
-        help: "Create the documented demo users (Cthon98, AzureDiamond, Sam) if missing; their passwords are public: local demos only."
+        help: ArgumentHelp(
+            "Create the documented demo users (Cthon98, AzureDiamond, Sam) if missing, and serve the Examples' audiences "
+                + "(jot, pangolin-service, photo-service) unless --audience is given; the passwords are public: local demos only."
+        )
     )
     public var demo = false
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost for new passwords (default 12).") public var bcryptCost: Int?
@@ -181,13 +184,18 @@ public struct ServeCommand: AsyncParsableCommand {
         try resolvedConfiguration(try await settings(environment: environment))
     }
 
+    /// The audiences of `--demo` when none are configured: the issuer's own default first, then the services of
+    /// `Examples/`, so that the READMEs' services accept the demo issuer's tokens as they come.
+    package static let demoAudiences = ["jot", "pangolin-service", "photo-service"]
+
     package func resolvedConfiguration(_ settings: JotConfiguration) throws(CLIError) -> IssuerConfiguration {
         let host = try settings.requiredString(.host)
         let requestedPort = try settings.int(.port)
         let port = try Settings.checked { () throws(OperatorInput.Refusal) in try OperatorInput.port(requestedPort) }
         let algorithm = try CLIAlgorithm.parse(try settings.requiredString(.alg))
         let issuer = try settings.issuer()
-        let audiences = try settings.list(.audience)
+        // A demo issuer also serves the example services' audiences (Examples/), unless audiences were given.
+        let audiences = demo && settings.source(of: .audience) == .default ? Self.demoAudiences : try settings.list(.audience)
         let tokenTTL = try settings.int(.tokenTTL)
         let jwksMaxAge = try settings.int(.jwksMaxAge)
         return try Settings.checked { () throws(OperatorInput.Refusal) in
