@@ -115,8 +115,10 @@ def main() -> int:
         driver.find_element(By.ID, "username").send_keys("Sam")
         driver.find_element(By.ID, "password").send_keys("wrong-password")
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-        error = wait.until(expected_conditions.presence_of_element_located((By.ID, "error")))
-        assert "Wrong username or password" in error.text, error.text
+        # Conditions that find the element again on every poll: a reference taken while the answer page replaces the
+        # form goes stale (seen once in CI), and the condition then simply retries.
+        wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "error"), "Wrong username or password"))
+        wait.until(expected_conditions.text_to_be_present_in_element_attribute((By.ID, "username"), "value", "Sam"))
         assert driver.find_element(By.ID, "username").get_attribute("value") == "Sam"
         ok("a wrong password shows an error on the page and keeps the username")
 
