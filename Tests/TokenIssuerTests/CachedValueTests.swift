@@ -22,7 +22,12 @@ struct CachedValueTests {
             return ["read \(count)"]
         }
 
-        func open() { state.withLock { state in state.gate?.resume(); state.gate = nil } }
+        func open() {
+            state.withLock { state in
+                state.gate?.resume()
+                state.gate = nil
+            }
+        }
         func fail(_ failing: Bool) { state.withLock { $0.failing = failing } }
 
         /// Waits (polling, with a deadline) until a read is parked at the gate.
