@@ -18,7 +18,9 @@ public struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Every flag has an environment variable (JOT_HOST, JOT_PORT, JOT_ISSUER, JOT_AUDIENCE (comma-separated), \
             JOT_TOKEN_TTL, JOT_ALG, JOT_JWKS_MAX_AGE, JOT_KEYS, JOT_DATABASE, JOT_KEY_ENCRYPTION_KEY_FILE, \
-            JOT_ROTATE_EVERY, JOT_BCRYPT_COST, LOG_LEVEL); flags win. JWT_SECRET (≥ 32 bytes) adds an HS256 signing \
+            JOT_ROTATE_EVERY, JOT_BCRYPT_COST, LOG_LEVEL) and a key in the configuration file (--config, JOT_CONFIG or \
+            ./jot.json; see `jot config show`): flags win over the environment, the environment over the file. \
+            JWT_SECRET (≥ 32 bytes) adds an HS256 signing \
             secret, never published.
 
             An empty key store gets a current and a next key on start, and the timing is stored with the keys for \
