@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import InMemoryLogging
 import JOSE
 import KeyStore
 import Logging
@@ -58,6 +59,23 @@ struct IssuerRoutesTests {
 
     static func object(_ buffer: ByteBuffer) throws -> JSONObject {
         try #require(try JSONReader().parse(Array(buffer.readableBytesView)).objectValue)
+    }
+
+    @Test("Requests are logged at debug level only: an issuer at info logs no line per request (issue 14)")
+    func requestLogLevel() async throws {
+        let fixture = try await Self.fixture()
+        for level in [Logger.Level.info, .debug] {
+            let logs = InMemoryLogHandler()
+            var logger = Logger(label: "jot.serve", factory: { _ in logs })
+            logger.logLevel = level
+            try await Application(router: fixture.router, logger: logger).test(.router) { client in
+                try await client.execute(uri: "/.well-known/jwks.json", method: .get) { #expect($0.status == .ok) }
+                try await client.execute(uri: "/nowhere", method: .get) { #expect($0.status == .notFound) }
+            }
+            let requestLines = logs.entries.filter { "\($0.metadata)".contains("hb.request.path") && "\($0.message)" == "Request" }
+            #expect(requestLines.count == (level == .debug ? 2 : 0), "\(level): \(logs.entries.map { "\($0.level) \($0.message)" })")
+            #expect(requestLines.allSatisfy { $0.level == .debug })
+        }
     }
 
     @Test("POST /sessions issues an at+jwt for the documented user, verifiable with the served JWKS")
