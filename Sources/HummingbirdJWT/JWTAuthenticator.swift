@@ -1,12 +1,13 @@
 public import Hummingbird
 public import HummingbirdAuth
+public import JOSE
 public import JWTVerifier
 import Logging
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// Authenticates requests by the JWT in their `Authorization` header: hummingbird-auth's `AuthenticatorMiddleware`,
@@ -44,7 +45,7 @@ public struct JWTAuthenticator<Context: AuthRequestContext<VerifiedToken>>: Auth
     public let allowBareToken: Bool
     /// Whether a request without credentials is refused (the default) or passed on without an identity.
     public let credentialsRequired: Bool
-    private let now: @Sendable () -> Date
+    private let clock: any WallClock
     private let metrics: JWTAuthenticatorMetrics
 
     /// - Parameters:
@@ -54,19 +55,19 @@ public struct JWTAuthenticator<Context: AuthRequestContext<VerifiedToken>>: Auth
     ///     mirror a client that sends it).
     ///   - credentialsRequired: `false` lets requests without credentials through without an identity (a token that
     ///     is present must still verify).
-    ///   - now: the clock for `exp`, `nbf` and `iat`.
+    ///   - clock: the clock for `exp`, `nbf` and `iat`.
     public init(
         verifier: Verifier,
         realm: String? = "api",
         allowBareToken: Bool = false,
         credentialsRequired: Bool = true,
-        now: @escaping @Sendable () -> Date = { Date() }
+        clock: any WallClock = SystemClock()
     ) {
         self.verifier = verifier
         self.realm = realm
         self.allowBareToken = allowBareToken
         self.credentialsRequired = credentialsRequired
-        self.now = now
+        self.clock = clock
         self.metrics = JWTAuthenticatorMetrics()
     }
 
@@ -90,7 +91,7 @@ public struct JWTAuthenticator<Context: AuthRequestContext<VerifiedToken>>: Auth
             token = value
         }
         do {
-            let verified = try await verifier.verify(token, now: now())
+            let verified = try await verifier.verify(token, now: clock.now)
             metrics.accepted()
             return verified
         } catch {

@@ -1,10 +1,11 @@
+public import JOSE
 import PostgresNIO
 public import TokenIssuer
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+import FoundationEssentials
 #else
-public import Foundation
+import Foundation
 #endif
 
 /// The issuer's users in PostgreSQL (`jot_users`), shared by every replica: usernames compare byte for byte
@@ -13,8 +14,8 @@ public typealias PostgresUserStore = PasswordUserStore<PostgresUserTable>
 
 extension PasswordUserStore where Table == PostgresUserTable {
     /// Users in `database` (its schema must be migrated).
-    public convenience init(database: JotDatabase, bcryptCost: Int = 12, now: @escaping @Sendable () -> Date = { Date() }) throws {
-        try self.init(table: PostgresUserTable(database: database), bcryptCost: bcryptCost, now: now)
+    public convenience init(database: JotDatabase, bcryptCost: Int = 12, clock: any WallClock = SystemClock()) throws {
+        try self.init(table: PostgresUserTable(database: database), bcryptCost: bcryptCost, clock: clock)
     }
 }
 

@@ -1,4 +1,5 @@
 public import Hummingbird
+public import JOSE
 public import Logging
 public import ServerSupport
 public import ServiceLifecycle
@@ -19,7 +20,7 @@ public enum IssuerApplication {
         clients: ClientRegistry = ClientRegistry(table: InMemoryClientTable()),
         grants: GrantStore = GrantStore(table: InMemoryGrantTable()),
         metrics: IssuerMetrics,
-        now: @escaping @Sendable () -> Date = { Date() },
+        clock: any WallClock = SystemClock(),
         makeJWTID: @escaping @Sendable () -> String = TokenMinter.randomJWTID,
         throttle: LoginThrottle = LoginThrottle(),
         passwordChecks: PasswordCheckLimit = PasswordCheckLimit(),
@@ -39,7 +40,7 @@ public enum IssuerApplication {
             minter: minter,
             keys: keys,
             metrics: metrics,
-            now: now,
+            clock: clock,
             throttle: throttle,
             passwordChecks: passwordChecks,
             health: health
@@ -53,7 +54,7 @@ public enum IssuerApplication {
             grants: grants,
             throttle: LoginThrottle(configuration: OAuthController.clientThrottle(throttle.configuration)),
             metrics: metrics,
-            now: now,
+            clock: clock,
             health: health
         ).addRoutes(to: router)
         AuthorizeController(
@@ -64,14 +65,14 @@ public enum IssuerApplication {
             throttle: throttle,
             passwordChecks: passwordChecks,
             metrics: metrics,
-            now: now,
+            clock: clock,
             pages: Pages()
         ).addRoutes(to: router)
         WellKnownController(
             configuration: configuration,
             keys: keys,
             metrics: metrics,
-            now: now,
+            clock: clock,
             healthState: health,
             scopesSupported: CachedValue(lifetime: .seconds(10)) {
                 var seen = Set<String>()

@@ -94,7 +94,7 @@ struct HostileRequestTests {
         let router = Router(context: BasicAuthRequestContext<VerifiedToken>.self)
         // The bare form is on so the corpus's mutated bare tokens reach the parser's bare-token path too.
         router.group("pangolins")
-            .add(middleware: JWTAuthenticator(verifier: verifier, realm: "pangolin-service", allowBareToken: true, now: { now }))
+            .add(middleware: JWTAuthenticator(verifier: verifier, realm: "pangolin-service", allowBareToken: true, clock: ManualClock(start: now)))
             .add(middleware: AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: "pangolin-service"))
             .get { _, _ in "pangolins" }
 

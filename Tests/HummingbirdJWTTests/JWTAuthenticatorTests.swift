@@ -50,25 +50,25 @@ struct JWTAuthenticatorTests {
     static func router(
         verifier: Verifier = verifier,
         allowBareToken: Bool = false,
-        clock: @escaping @Sendable () -> Date = { now }
+        clock: any WallClock = ManualClock(start: now)
     ) -> Router<Context> {
         let router = Router(context: Context.self)
         router.group("pangolins")
-            .add(middleware: JWTAuthenticator(verifier: verifier, realm: "pangolin-service", allowBareToken: allowBareToken, now: clock))
+            .add(middleware: JWTAuthenticator(verifier: verifier, realm: "pangolin-service", allowBareToken: allowBareToken, clock: clock))
             .add(middleware: AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: "pangolin-service"))
             .get { _, context in
                 let token = try context.requireIdentity()
                 return "pangolins for \(token.subject ?? "-") [\(token.scopes.sorted().joined(separator: ","))] kid=\(token.keyID ?? "-")"
             }
         router.group("me")
-            .add(middleware: JWTAuthenticator(verifier: verifier, realm: nil, now: clock))
+            .add(middleware: JWTAuthenticator(verifier: verifier, realm: nil, clock: clock))
             .get { _, context in try context.requireIdentity().subject ?? "-" }
         router.group("open")
-            .add(middleware: JWTAuthenticator(verifier: verifier, credentialsRequired: false, now: clock))
+            .add(middleware: JWTAuthenticator(verifier: verifier, credentialsRequired: false, clock: clock))
             .get { _, context in context.identity?.subject ?? "anonymous" }
         let both = ScopePolicy(["pangolins", "photos:read"])
         router.group("both")
-            .add(middleware: JWTAuthenticator(verifier: verifier, now: clock))
+            .add(middleware: JWTAuthenticator(verifier: verifier, clock: clock))
             .add(
                 middleware: AuthorizationPolicyMiddleware(
                     allOf {
@@ -185,13 +185,13 @@ struct JWTAuthenticatorTests {
     @Test("An expired token: 401 invalid_token saying by how much (time injected, no sleeping)")
     func expired() async throws {
         let token = try Self.token()
-        let later = Self.router(clock: { Self.now.addingTimeInterval(300 + 42) })
+        let later = Self.router(clock: ManualClock(start: Self.now.addingTimeInterval(300 + 42)))
         let result = try await Self.call("/pangolins", headers: Self.headers("Bearer \(token)"), router: later)
         #expect(result.status == .unauthorized)
         #expect(result.challenge == #"Bearer realm="pangolin-service", error="invalid_token", error_description="token expired 42 s ago""#)
         #expect(result.body == #"{"message":"Unauthorized"}"#)
         // The same token a second before expiry still works.
-        let before = Self.router(clock: { Self.now.addingTimeInterval(299) })
+        let before = Self.router(clock: ManualClock(start: Self.now.addingTimeInterval(299)))
         #expect(try await Self.call("/pangolins", headers: Self.headers("Bearer \(token)"), router: before).status == .ok)
     }
 
@@ -399,7 +399,7 @@ struct JWTAuthenticatorTests {
 
         // Once the source answers again, the next attempt after the cache's retry interval succeeds.
         await source.recover()
-        let later = Self.router(verifier: verifier, clock: { Self.now.addingTimeInterval(cache.configuration.retryInterval + 1) })
+        let later = Self.router(verifier: verifier, clock: ManualClock(start: Self.now.addingTimeInterval(cache.configuration.retryInterval + 1)))
         let recovered = try await Self.call("/pangolins", headers: Self.headers("Bearer \(try Self.token())"), router: later)
         #expect(recovered.status == .ok)
     }

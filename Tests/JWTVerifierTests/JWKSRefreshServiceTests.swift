@@ -9,16 +9,12 @@ import Testing
 struct JWKSRefreshServiceTests {
     @Test("Fetches at start, again when the refresh is due, every retry interval while failing; returns on shutdown")
     func refreshes() async throws {
-        let clock = TestClock()
         let t0 = Fixture.t0
+        let clock = ManualClock(start: t0)
         let key = try Fixture.key(kid: "k1")
         let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 100)
         let cache = JWKSCache(source: source)
-        let service = JWKSRefreshService(
-            cache: cache,
-            clock: clock,
-            now: { t0.addingTimeInterval(Double(clock.elapsed.components.seconds)) }
-        )
+        let service = JWKSRefreshService(cache: cache, clock: clock)
         try await testGracefulShutdown { trigger in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await service.run() }

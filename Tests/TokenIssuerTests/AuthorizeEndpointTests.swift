@@ -28,7 +28,7 @@ struct AuthorizeEndpointTests {
     static func fixture() async throws -> Fixture {
         let clock = ManualClock()
         let key = try JWSSigningKey.generate(.ES256)
-        let clients = ClientRegistry(table: InMemoryClientTable(), now: { clock.now })
+        let clients = ClientRegistry(table: InMemoryClientTable(), clock: clock)
         try await clients.add(
             id: "album",
             secret: nil,
@@ -54,9 +54,9 @@ struct AuthorizeEndpointTests {
             keys: KeyRingHolder(testRing([key])),
             users: users,
             clients: clients,
-            grants: GrantStore(table: InMemoryGrantTable(), now: { clock.now }),
+            grants: GrantStore(table: InMemoryGrantTable(), clock: clock),
             metrics: IssuerMetrics(),
-            now: { clock.now }
+            clock: clock
         )
         return Fixture(router: router, clock: clock, key: key)
     }
@@ -371,7 +371,7 @@ struct AuthorizeEndpointTests {
             )
             #expect(try Self.error(afterReplay) == "invalid_grant", "the replay revoked what the first use issued")
             let late = try await code()
-            fixture.clock.advance(61)
+            fixture.clock.advance(by: .seconds(61))
             let lateAnswer = try await Self.exchange(client, code: late)
             #expect(try Self.error(lateAnswer) == "invalid_grant")
         }

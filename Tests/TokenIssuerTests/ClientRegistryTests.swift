@@ -22,16 +22,16 @@ struct ClientRegistryTests {
     ) async throws {
         switch backend {
         case .memory:
-            try await body(ClientRegistry(table: InMemoryClientTable(), now: { clock.now }))
+            try await body(ClientRegistry(table: InMemoryClientTable(), clock: clock))
         case .sqlite:
             try await UserStoreTests.withTemporaryDirectory { directory in
                 try await Self.withSQLite(path: "\(directory)/jot.sqlite") { table in
-                    try await body(ClientRegistry(table: table, now: { clock.now }))
+                    try await body(ClientRegistry(table: table, clock: clock))
                 }
             }
         case .postgres:
             try await UserStoreTests.withPostgres { database in
-                try await body(ClientRegistry(table: PostgresClientTable(database: database), now: { clock.now }))
+                try await body(ClientRegistry(table: PostgresClientTable(database: database), clock: clock))
             }
         }
     }
@@ -231,9 +231,9 @@ struct ClientRegistryTests {
             #expect(after.secretHash.hasPrefix("hmac-sha256$"))
             #expect(try await registry.authenticate(id: "svc", secret: Self.secret) != nil)
             #expect(try await registry.authenticate(id: "svc", secret: Self.otherSecret) != nil)
-            clock.advance(3599)
+            clock.advance(by: .seconds(3599))
             #expect(try await registry.authenticate(id: "svc", secret: Self.secret) != nil)
-            clock.advance(1)
+            clock.advance(by: .seconds(1))
             #expect(try await registry.authenticate(id: "svc", secret: Self.secret) == nil)
             #expect(try await registry.authenticate(id: "svc", secret: Self.otherSecret) != nil)
 

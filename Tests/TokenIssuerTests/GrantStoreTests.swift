@@ -1,4 +1,5 @@
 import Foundation
+import JOSE
 import Logging
 import PostgresStore
 import Testing
@@ -20,10 +21,10 @@ struct GrantStoreTests {
         let lifetimes = GrantStore.Lifetimes(code: 60, refreshAbsolute: 1000, refreshIdle: 100, session: 50)
         switch backend {
         case .memory:
-            try await body(GrantStore(table: InMemoryGrantTable(), lifetimes: lifetimes, now: { clock.now }))
+            try await body(GrantStore(table: InMemoryGrantTable(), lifetimes: lifetimes, clock: clock))
         case .postgres:
             try await UserStoreTests.withPostgres { database in
-                try await body(GrantStore(table: PostgresGrantTable(database: database), lifetimes: lifetimes, now: { clock.now }))
+                try await body(GrantStore(table: PostgresGrantTable(database: database), lifetimes: lifetimes, clock: clock))
             }
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("jot-grants-\(UUID().uuidString)")
@@ -34,7 +35,7 @@ struct GrantStoreTests {
                 logger: Logger(label: "test"),
                 schema: SQLiteGrantTable.schema
             ) {
-                try await body(GrantStore(table: SQLiteGrantTable(file: $0), lifetimes: lifetimes, now: { clock.now }))
+                try await body(GrantStore(table: SQLiteGrantTable(file: $0), lifetimes: lifetimes, clock: clock))
             }
         }
     }
@@ -77,7 +78,7 @@ struct GrantStoreTests {
         let clock = ManualClock()
         try await Self.withStore(backend, clock: clock) { store in
             let code = try await store.issueCode(Self.sam)
-            clock.advance(60)
+            clock.advance(by: .seconds(60))
             #expect(try await store.redeemCode(code) == .invalid)
         }
     }
@@ -108,13 +109,13 @@ struct GrantStoreTests {
             let code = try await store.issueCode(Self.sam)
             guard case .valid(let authorization, let family) = try await store.redeemCode(code) else { return }
             let idle = try await store.issueRefreshToken(authorization, family: family)
-            clock.advance(100)
+            clock.advance(by: .seconds(100))
             #expect(try await store.redeemRefreshToken(idle) == .invalid, "unused for the idle lifetime")
             // Used every 90 s, the family still ends at the absolute lifetime (1000 s after the code).
             var token = try await store.issueRefreshToken(authorization, family: family)
             var refreshed = 0
             while true {
-                clock.advance(90)
+                clock.advance(by: .seconds(90))
                 guard case .valid(let next, _) = try await store.redeemRefreshToken(token) else { break }
                 refreshed += 1
                 token = try await store.issueRefreshToken(next, family: family)
@@ -137,7 +138,7 @@ struct GrantStoreTests {
             #expect(try await store.session(session) == nil)
             #expect(try await store.redeemRefreshToken(refresh) == .invalid)
             let later = try await store.startSession(username: "Sam")
-            clock.advance(50)
+            clock.advance(by: .seconds(50))
             #expect(try await store.session(later) == nil, "past the session lifetime")
         }
     }

@@ -51,7 +51,7 @@ struct IssuerRoutesTests {
             keys: holder,
             users: users,
             metrics: metrics,
-            now: { now },
+            clock: ManualClock(start: now),
             makeJWTID: { "jti-1" }
         )
         return Fixture(router: router, holder: holder, metrics: metrics, current: current, next: next, configuration: configuration)

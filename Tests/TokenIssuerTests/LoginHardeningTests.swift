@@ -10,13 +10,6 @@ import Testing
 
 @testable import TokenIssuer
 
-/// A clock the test moves by hand.
-final class ManualClock: Sendable {
-    private let current = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
-    var now: Date { current.withLock { $0 } }
-    func advance(_ seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-}
-
 @Suite("Login throttling, bounded password checks and equal-time failures")
 struct LoginHardeningTests {
     static func router(
@@ -42,7 +35,7 @@ struct LoginHardeningTests {
             keys: KeyRingHolder(ring),
             users: store,
             metrics: metrics,
-            now: { clock.now },
+            clock: clock,
             throttle: throttle,
             passwordChecks: passwordChecks,
             health: health
@@ -73,7 +66,7 @@ struct LoginHardeningTests {
             // Another user is not affected.
             #expect(try await Self.login(client, "AzureDiamond", "*********").status == .ok)
             // One refill period later the owner gets one attempt back.
-            clock.advance(30)
+            clock.advance(by: .seconds(30))
             #expect(try await Self.login(client, "Cthon98", "hunter2").status == .ok)
         }
         #expect(String(decoding: metrics.render(), as: UTF8.self).contains(#"jot_login_failures_total{reason="throttled_user"} 1"#))

@@ -133,11 +133,11 @@ struct OAuthIntrospectionTests {
         let fixture = try await OAuthFixture.make()
         try await fixture.test { client in
             let token = try await OAuth.accessToken(client)
-            fixture.clock.advance(299)
+            fixture.clock.advance(by: .seconds(299))
             #expect(try OAuth.object(try await OAuth.introspect(client, token))["active"] == true)
-            fixture.clock.advance(1)
+            fixture.clock.advance(by: .seconds(1))
             Self.expectInactive(try await OAuth.introspect(client, token))
-            fixture.clock.advance(86_400)
+            fixture.clock.advance(by: .seconds(86_400))
             Self.expectInactive(try await OAuth.introspect(client, token))
         }
     }
@@ -147,7 +147,7 @@ struct OAuthIntrospectionTests {
         let fixture = try await OAuthFixture.make()
         try await fixture.test { client in
             let token = try await OAuth.accessToken(client)
-            fixture.clock.advance(-10)
+            fixture.clock.advance(by: .seconds(-10))
             Self.expectInactive(try await OAuth.introspect(client, token))
         }
     }

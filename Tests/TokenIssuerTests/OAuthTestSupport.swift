@@ -46,7 +46,7 @@ struct OAuthFixture: @unchecked Sendable {
         if let secretKey { ring = ring.addingSecretKey(secretKey) }
         let holder = KeyRingHolder(ring)
         let table = InMemoryClientTable()
-        let clients = ClientRegistry(table: table, now: { clock.now })
+        let clients = ClientRegistry(table: table, clock: clock)
         try await clients.add(
             id: "photo-service",
             secret: photoSecret,
@@ -86,7 +86,7 @@ struct OAuthFixture: @unchecked Sendable {
             users: users,
             clients: clients,
             metrics: metrics,
-            now: { clock.now },
+            clock: clock,
             makeJWTID: { "jti-1" },
             throttle: throttle
         )

@@ -525,7 +525,7 @@ struct OAuthTokenEndpointTests {
             #expect(try await OAuth.token(client, auth: .basic("courier", OAuthFixture.courierSecret)).status == .ok)
             #expect(try await LoginHardeningTests.login(client, "Cthon98", "hunter2").status == .ok)
             // One refill period later the right secret works again.
-            clock.advance(30)
+            clock.advance(by: .seconds(30))
             #expect(try await OAuth.token(client).status == .ok)
         }
     }
@@ -579,10 +579,10 @@ struct OAuthTokenEndpointTests {
         try await fixture.test { client in
             #expect(try await OAuth.token(client).status == .ok)
             #expect(try await OAuth.token(client, auth: .basic("photo-service", newSecret)).status == .ok)
-            fixture.clock.advance(599)
+            fixture.clock.advance(by: .seconds(599))
             #expect(try await OAuth.token(client).status == .ok)
             #expect(try await OAuth.token(client, auth: .photoPost).status == .ok)
-            fixture.clock.advance(1)
+            fixture.clock.advance(by: .seconds(1))
             try OAuth.expectError(try await OAuth.token(client), .unauthorized, "invalid_client")
             try OAuth.expectError(try await OAuth.token(client, auth: .photoPost), .unauthorized, "invalid_client")
             #expect(try await OAuth.token(client, auth: .basic("photo-service", newSecret)).status == .ok)

@@ -1,4 +1,5 @@
 import Foundation
+import JOSE
 import Logging
 import PostgresNIO
 import PostgresStore
@@ -74,13 +75,17 @@ struct UserStoreTests {
         switch backend {
         case .postgres:
             return try await Self.withPostgres { database in
-                try await body(PostgresUserStore(database: database, bcryptCost: cost, now: { Self.fixedDate }))
+                try await body(PostgresUserStore(database: database, bcryptCost: cost, clock: ManualClock(start: Self.fixedDate)))
             }
         case .memory:
-            return try await body(InMemoryUserStore(bcryptCost: cost, now: { Self.fixedDate }))
+            return try await body(InMemoryUserStore(bcryptCost: cost, clock: ManualClock(start: Self.fixedDate)))
         case .sqlite:
             return try await Self.withTemporaryDirectory { directory in
-                let store = try await SQLiteUserStore.open(path: "\(directory)/users.sqlite", bcryptCost: cost, now: { Self.fixedDate })
+                let store = try await SQLiteUserStore.open(
+                    path: "\(directory)/users.sqlite",
+                    bcryptCost: cost,
+                    clock: ManualClock(start: Self.fixedDate)
+                )
                 do {
                     let result = try await body(store)
                     try await store.close()
@@ -387,7 +392,7 @@ struct UserStoreTests {
         try await Self.withTemporaryDirectory { directory in
             let path = "\(directory)/users.sqlite"
             let created = Date(timeIntervalSince1970: 1_234_567_890.123_456)
-            try await SQLiteUserStore.withStore(path: path, bcryptCost: Self.cost, now: { created }) { store in
+            try await SQLiteUserStore.withStore(path: path, bcryptCost: Self.cost, clock: ManualClock(start: created)) { store in
                 try await store.add(username: "alice", password: "pw-a", scopes: ["read"])
                 try await store.add(username: "bob", password: "pw-b", scopes: [])
                 try await store.setScopes(username: "bob", scopes: ["write"])
@@ -453,7 +458,7 @@ struct UserStoreTests {
     func unknownUserCostsOneVerification() async throws {
         // Counted, not timed: every failed login runs exactly one verification of a hash of the store's cost (the
         // dummy hash when there is no user), so its time cannot tell whether the user exists.
-        let store = try InMemoryUserStore(bcryptCost: 5, now: { Self.fixedDate })
+        let store = try InMemoryUserStore(bcryptCost: 5, clock: ManualClock(start: Self.fixedDate))
         try await store.add(username: "alice", password: "right", scopes: [])
         let attempts: [(String, String)] = [("alice", "wrong"), ("nobody", "wrong"), ("has space", "wrong"), ("alice", ""), ("", "x")]
         for (index, (username, password)) in attempts.enumerated() {

@@ -1,3 +1,4 @@
+public import JOSE
 public import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
@@ -15,24 +16,22 @@ public import Foundation
 /// that needs the same fetch joins it. Waiting is done on the injected clock; on graceful shutdown it returns.
 public struct JWKSRefreshService: Service {
     public let cache: JWKSCache
-    private let clock: any Clock<Duration>
-    private let now: @Sendable () -> Date
+    private let clock: any WallClock
 
     /// - Parameters:
     ///   - cache: the cache to refresh.
-    ///   - clock: the clock waited on between refreshes (a test clock in tests).
-    ///   - now: the instant the cache's freshness rules are applied at (derived from the same test clock in tests).
-    public init(cache: JWKSCache, clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = { Date() }) {
+    ///   - clock: the one clock: the time the cache's freshness rules are applied at, and waited on between refreshes
+    ///     (a `ManualClock` in tests).
+    public init(cache: JWKSCache, clock: any WallClock = SystemClock()) {
         self.cache = cache
         self.clock = clock
-        self.now = now
     }
 
     public func run() async throws {
-        let (cache, clock, now) = (self.cache, self.clock, self.now)
+        let (cache, clock) = (self.cache, self.clock)
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                let delay = await cache.backgroundRefresh(now: now())
+                let delay = await cache.backgroundRefresh(now: clock.now)
                 do {
                     try await clock.sleep(for: delay)
                 } catch {

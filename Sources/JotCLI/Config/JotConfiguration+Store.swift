@@ -1,7 +1,7 @@
 import Foundation
 package import KeyStore
 package import Logging
-package import PostgresStore
+import PostgresStore
 package import TokenIssuer
 
 /// Where the issuer's state lives, from the settings `keys`, `database` and `key-encryption-key-file` — the same for

@@ -1,3 +1,4 @@
+public import JOSE
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -14,20 +15,20 @@ public final class ClientRegistry: Sendable {
     public static let maximumTokenTTL = 86_400
 
     public let table: any ClientTable
-    let now: @Sendable () -> Date
+    let clock: any WallClock
     let random: Mutex<any RandomNumberGenerator & Sendable>
 
     /// - Parameters:
     ///   - table: where the clients are kept (SQLite, PostgreSQL or memory).
-    ///   - now: the clock for `createdAt` and secret grace periods.
+    ///   - clock: the clock for `createdAt` and secret grace periods.
     ///   - random: salts for secret hashes (the system CSPRNG unless a test injects one).
     public init(
         table: any ClientTable,
-        now: @escaping @Sendable () -> Date = { Date() },
+        clock: any WallClock = SystemClock(),
         random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
     ) {
         self.table = table
-        self.now = now
+        self.clock = clock
         self.random = Mutex(random)
     }
 
@@ -69,7 +70,7 @@ public final class ClientRegistry: Sendable {
         }
         if grants.contains(.authorizationCode), redirectURIs.isEmpty { throw ClientStoreError.redirectURIRequired }
         if secret == nil, grants.contains(.clientCredentials) { throw ClientStoreError.publicClientCredentials }
-        let createdAt = now().timeIntervalSince1970
+        let createdAt = clock.now.timeIntervalSince1970
         let row = ClientRow(
             id: id,
             secretHash: secret.map(hash) ?? "",
@@ -98,7 +99,7 @@ public final class ClientRegistry: Sendable {
         guard let current = try await table.find(id: id) else { throw ClientStoreError.clientNotFound(id) }
         guard !current.isPublic else { throw ClientStoreError.publicClientSecret(id) }
         let keepsOld = grace > .zero
-        let expires = now().timeIntervalSince1970 + Double(grace.components.seconds)
+        let expires = clock.now.timeIntervalSince1970 + Double(grace.components.seconds)
         guard
             let row = try await table.updateSecret(
                 id: id,
@@ -129,7 +130,7 @@ public final class ClientRegistry: Sendable {
     /// every candidate compared in constant time against the current (and a still-valid previous) secret.
     public func authenticate(id: String, anyOf candidates: [String]) async throws -> ClientRecord? {
         let row = Self.isValid(id: id) ? try await table.find(id: id) : nil
-        let previousValid = row.flatMap { row in row.previousSecretExpiresAt.map { now().timeIntervalSince1970 < $0 } } ?? false
+        let previousValid = row.flatMap { row in row.previousSecretExpiresAt.map { clock.now.timeIntervalSince1970 < $0 } } ?? false
         var matched = false
         for secret in candidates.prefix(2) {
             matched = ClientSecret.matches(secret, stored: row?.secretHash ?? ClientSecret.dummyHash) || matched

@@ -23,13 +23,13 @@ public struct GrantPurge: Service {
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let removed = try await grants.table.purge(expiredBefore: grants.now().timeIntervalSince1970 - 86_400)
+                let removed = try await grants.table.purge(expiredBefore: grants.clock.now.timeIntervalSince1970 - 86_400)
                 if removed > 0 { logger.info("expired grants purged", metadata: ["jot.purged": .stringConvertible(removed)]) }
             } catch {
                 logger.warning("purging expired grants failed; trying again later", metadata: ["error": .string("\(error)")])
             }
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                try await cancelWhenGracefulShutdown { try await grants.clock.sleep(for: interval) }
             } catch {
                 return
             }

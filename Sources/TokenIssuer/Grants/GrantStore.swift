@@ -1,5 +1,5 @@
 import Crypto
-import JOSE
+public import JOSE
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -78,18 +78,18 @@ public final class GrantStore: Sendable {
 
     public let table: any GrantTable
     public let lifetimes: Lifetimes
-    let now: @Sendable () -> Date
+    let clock: any WallClock
     let random: Mutex<any RandomNumberGenerator & Sendable>
 
     public init(
         table: any GrantTable,
         lifetimes: Lifetimes = Lifetimes(),
-        now: @escaping @Sendable () -> Date = { Date() },
+        clock: any WallClock = SystemClock(),
         random: any RandomNumberGenerator & Sendable = SystemRandomNumberGenerator()
     ) {
         self.table = table
         self.lifetimes = lifetimes
-        self.now = now
+        self.clock = clock
         self.random = Mutex(random)
     }
 
@@ -97,7 +97,7 @@ public final class GrantStore: Sendable {
 
     /// A new authorization code for `authorization`, starting a new family.
     public func issueCode(_ authorization: Authorization) async throws -> String {
-        let time = now().timeIntervalSince1970
+        let time = clock.now.timeIntervalSince1970
         var authorization = authorization
         authorization.familyExpiresAt = time + Double(lifetimes.refreshAbsolute)
         return try await store(.code, authorization, family: newValue(), expiresAt: time + Double(lifetimes.code))
@@ -112,7 +112,7 @@ public final class GrantStore: Sendable {
 
     /// A new refresh token in `family` (the family of the code, or of the token it replaces).
     public func issueRefreshToken(_ authorization: Authorization, family: String) async throws -> String {
-        let time = now().timeIntervalSince1970
+        let time = clock.now.timeIntervalSince1970
         let familyEnd = authorization.familyExpiresAt ?? time + Double(lifetimes.refreshAbsolute)
         return try await store(.refresh, authorization, family: family, expiresAt: min(time + Double(lifetimes.refreshIdle), familyEnd))
     }
@@ -128,27 +128,27 @@ public final class GrantStore: Sendable {
         var found = try await table.find(hash: hash, kind: .refresh)
         if found == nil { found = try await consumed(hash) }
         guard let row = found, row.clientID == clientID else { return false }
-        try await table.revoke(family: row.family, now: now().timeIntervalSince1970)
+        try await table.revoke(family: row.family, now: clock.now.timeIntervalSince1970)
         return true
     }
 
     /// A refresh token already rotated is revoked through its family too.
     private func consumed(_ hash: String) async throws -> GrantRow? {
-        if case .replayed(let row) = try await table.consume(hash: hash, kind: .refresh, now: now().timeIntervalSince1970) { return row }
+        if case .replayed(let row) = try await table.consume(hash: hash, kind: .refresh, now: clock.now.timeIntervalSince1970) { return row }
         return nil
     }
 
     /// Signs a user out everywhere: sessions and refresh tokens. Returns how many grants were revoked.
     @discardableResult
     public func signOut(username: String) async throws -> Int {
-        try await table.revoke(username: username, now: now().timeIntervalSince1970)
+        try await table.revoke(username: username, now: clock.now.timeIntervalSince1970)
     }
 
     // MARK: Sessions
 
     /// A sign-in session for `username`; the value goes into the session cookie.
     public func startSession(username: String) async throws -> String {
-        let time = now().timeIntervalSince1970
+        let time = clock.now.timeIntervalSince1970
         let authorization = Authorization(clientID: "", username: username, scopes: [], audiences: [], authTime: Int(time))
         return try await store(.session, authorization, family: newValue(), expiresAt: time + Double(lifetimes.session))
     }
@@ -156,7 +156,7 @@ public final class GrantStore: Sendable {
     /// The user and sign-in time of a live session, or `nil`.
     public func session(_ value: String) async throws -> (username: String, authTime: Int)? {
         guard let hash = Self.hash(value), let row = try await table.find(hash: hash, kind: .session),
-            row.expiresAt > now().timeIntervalSince1970, let authorization = Self.decode(row)
+            row.expiresAt > clock.now.timeIntervalSince1970, let authorization = Self.decode(row)
         else { return nil }
         return (row.username, authorization.authTime)
     }
@@ -164,14 +164,14 @@ public final class GrantStore: Sendable {
     /// Ends a session.
     public func endSession(_ value: String) async throws {
         guard let hash = Self.hash(value), let row = try await table.find(hash: hash, kind: .session) else { return }
-        try await table.revoke(family: row.family, now: now().timeIntervalSince1970)
+        try await table.revoke(family: row.family, now: clock.now.timeIntervalSince1970)
     }
 
     // MARK: Helpers
 
     private func redeem(_ value: String, kind: GrantKind) async throws -> Redemption {
         guard let hash = Self.hash(value) else { return .invalid }
-        let time = now().timeIntervalSince1970
+        let time = clock.now.timeIntervalSince1970
         switch try await table.consume(hash: hash, kind: kind, now: time) {
         case .consumed(let row):
             guard let authorization = Self.decode(row) else { return .invalid }
@@ -193,7 +193,7 @@ public final class GrantStore: Sendable {
             clientID: authorization.clientID,
             username: authorization.username,
             data: Self.encode(authorization),
-            createdAt: now().timeIntervalSince1970,
+            createdAt: clock.now.timeIntervalSince1970,
             expiresAt: expiresAt
         )
         try await table.insert(row)

@@ -1,4 +1,4 @@
-import JOSE
+public import JOSE
 public import KeyStore
 public import Logging
 public import ServiceLifecycle
@@ -20,7 +20,7 @@ public struct AutomaticRotation: Service {
     let checkEvery: Duration
     let logger: Logger
     let metrics: IssuerMetrics
-    let now: @Sendable () -> Date
+    let clock: any WallClock
     let onChange: @Sendable () async -> Void
 
     public init(
@@ -28,7 +28,7 @@ public struct AutomaticRotation: Service {
         every interval: Duration,
         metrics: IssuerMetrics,
         logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() },
+        clock: any WallClock = SystemClock(),
         onChange: @escaping @Sendable () async -> Void = {}
     ) {
         self.store = store
@@ -38,7 +38,7 @@ public struct AutomaticRotation: Service {
         self.checkEvery = min(max(interval / 4, .seconds(1)), .seconds(60))
         self.logger = logger
         self.metrics = metrics
-        self.now = now
+        self.clock = clock
         self.onChange = onChange
     }
 
@@ -46,7 +46,7 @@ public struct AutomaticRotation: Service {
     @discardableResult
     public func step() async -> AutomaticRotationResult? {
         do {
-            let result = try await store.rotateIfDue(every: interval, now: now())
+            let result = try await store.rotateIfDue(every: interval, now: clock.now)
             for rotation in result.rotations {
                 metrics.keyRotated(kind: "rotate", algorithm: rotation.algorithm)
                 logger.notice(
@@ -73,7 +73,7 @@ public struct AutomaticRotation: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await step()
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: checkEvery) }
+                try await cancelWhenGracefulShutdown { try await clock.sleep(for: checkEvery) }
             } catch {
                 return
             }

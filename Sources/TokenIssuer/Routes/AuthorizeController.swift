@@ -26,7 +26,7 @@ struct AuthorizeController: Sendable {
     let throttle: LoginThrottle
     let passwordChecks: PasswordCheckLimit
     let metrics: IssuerMetrics
-    let now: @Sendable () -> Date
+    let clock: any WallClock
     let pages: Pages
 
     static let sessionCookie = "jot_session"
@@ -115,7 +115,7 @@ struct AuthorizeController: Sendable {
             return loginPage(authorization, csrf: csrf, username: username, error: "Enter your username and password.", status: .badRequest)
         }
         let ticket: LoginThrottle.Ticket
-        switch throttle.admit(username: username, address: ClientAddress.current, now: now()) {
+        switch throttle.admit(username: username, address: ClientAddress.current, now: clock.now) {
         case .success(let admitted):
             ticket = admitted
         case .failure(let refusal):
@@ -153,7 +153,7 @@ struct AuthorizeController: Sendable {
             return loginPage(authorization, csrf: csrf, username: username, error: "Wrong username or password.", status: .unauthorized)
         }
         let session = try await grants.startSession(username: user.username)
-        let authTime = Int(now().timeIntervalSince1970)
+        let authTime = Int(clock.now.timeIntervalSince1970)
         var response =
             authorization.client.trusted
             ? try await approve(authorization, username: user.username, authTime: authTime)

@@ -26,7 +26,7 @@ struct OAuthController: Sendable {
     let grants: GrantStore
     let throttle: LoginThrottle
     let metrics: IssuerMetrics
-    let now: @Sendable () -> Date
+    let clock: any WallClock
     let health: IssuerHealth
 
     /// The client-authentication throttle: failures are limited like failed logins, but neither the checks in flight
@@ -121,11 +121,11 @@ struct OAuthController: Sendable {
         }
         let (authorization, family) = try await valid(redemption, client: client, what: "authorization code")
         if let redirectURI = form["redirect_uri"], redirectURI != authorization.redirectURI {
-            try? await grants.table.revoke(family: family, now: now().timeIntervalSince1970)
+            try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
             throw OAuthError(.invalidGrant, "redirect_uri differs from the one the code was issued for")
         }
         guard let challenge = authorization.codeChallenge, PKCE.verifies(verifier, challenge: challenge) else {
-            try? await grants.table.revoke(family: family, now: now().timeIntervalSince1970)
+            try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
             throw OAuthError(.invalidGrant, "code_verifier does not match the code_challenge (PKCE)")
         }
         return try await userTokens(authorization, family: family, client: client, kind: .authorizationCode, context: context)
@@ -164,7 +164,7 @@ struct OAuthController: Sendable {
             throw OAuthError(.invalidGrant, "the \(what) was already used; everything issued with it has been revoked")
         case .valid(let authorization, let family):
             guard authorization.clientID == client.id else {
-                try? await grants.table.revoke(family: family, now: now().timeIntervalSince1970)
+                try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
                 throw OAuthError(.invalidGrant, "the \(what) was issued to another client")
             }
             return (authorization, family)
@@ -190,7 +190,7 @@ struct OAuthController: Sendable {
             throw Self.storeUnavailable
         }
         guard let user else {
-            try? await grants.table.revoke(family: family, now: now().timeIntervalSince1970)
+            try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
             throw OAuthError(.invalidGrant, "the user of this grant no longer exists")
         }
         var authorization = authorization
@@ -221,7 +221,7 @@ struct OAuthController: Sendable {
                     nonce: authorization.nonce,
                     accessToken: accessToken,
                     ring: keys.current,
-                    now: now()
+                    now: clock.now
                 )
             } catch {
                 context.logger.error("cannot issue ID tokens", metadata: ["error": .string("\(error)")])
@@ -247,7 +247,7 @@ struct OAuthController: Sendable {
     ) throws(OAuthError) -> Response {
         let issued: TokenMinter.Issued
         do {
-            issued = try minter.mint(grant, ring: keys.current, now: now())
+            issued = try minter.mint(grant, ring: keys.current, now: clock.now)
         } catch {
             context.logger.error("cannot issue tokens", metadata: ["error": .string(error.description)])
             throw OAuthError(.temporarilyUnavailable, "the issuer cannot sign tokens right now; try again shortly", retryAfter: 5)
@@ -341,7 +341,7 @@ struct OAuthController: Sendable {
             requiredClaims: ["exp", "iat", "sub"],
             expectedType: "at+jwt"
         )
-        guard let verified = try? keys.current.verificationKeys.verify(token, policy: policy, now: now()) else { return nil }
+        guard let verified = try? keys.current.verificationKeys.verify(token, policy: policy, now: clock.now) else { return nil }
         return verified.claims.object
     }
 
@@ -422,7 +422,7 @@ struct OAuthController: Sendable {
         }
         let basic = credentials.method == .basic
         let ticket: LoginThrottle.Ticket
-        switch throttle.admit(username: "client " + credentials.id, address: ClientAddress.current, now: now()) {
+        switch throttle.admit(username: "client " + credentials.id, address: ClientAddress.current, now: clock.now) {
         case .success(let admitted):
             ticket = admitted
         case .failure(let refusal):

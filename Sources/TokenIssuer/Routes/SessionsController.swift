@@ -23,7 +23,7 @@ struct SessionsController: Sendable {
     let minter: TokenMinter
     let keys: KeyRingHolder
     let metrics: IssuerMetrics
-    let now: @Sendable () -> Date
+    let clock: any WallClock
     let throttle: LoginThrottle
     let passwordChecks: PasswordCheckLimit
     let health: IssuerHealth
@@ -85,7 +85,7 @@ struct SessionsController: Sendable {
             return failure(.badRequest, "'username' and 'password' are required")
         }
         let ticket: LoginThrottle.Ticket
-        switch throttle.admit(username: username, address: ClientAddress.current, now: now()) {
+        switch throttle.admit(username: username, address: ClientAddress.current, now: clock.now) {
         case .success(let admitted):
             ticket = admitted
         case .failure(let refusal):
@@ -134,7 +134,7 @@ struct SessionsController: Sendable {
         let issued: TokenMinter.Issued
         do {
             let audiences = try minter.loginAudiences(requested: requestedAudiences)
-            issued = try minter.mint(username: user.username, scopes: user.scopes, audiences: audiences, ring: keys.current, now: now())
+            issued = try minter.mint(username: user.username, scopes: user.scopes, audiences: audiences, ring: keys.current, now: clock.now)
         } catch .audienceNotServed(let audience, let served) {
             metrics.loginFailed(reason: "bad_audience")
             return failure(.badRequest, TokenMinter.Failure.audienceNotServed(audience, served: served).description)

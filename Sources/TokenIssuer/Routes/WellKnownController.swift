@@ -17,7 +17,7 @@ struct WellKnownController: Sendable {
     let configuration: IssuerConfiguration
     let keys: KeyRingHolder
     let metrics: IssuerMetrics
-    let now: @Sendable () -> Date
+    let clock: any WallClock
     let healthState: IssuerHealth
     /// The scopes registered clients may ask for (`scopes_supported`), read at most every 10 s.
     let scopesSupported: CachedValue<[String]>
@@ -31,7 +31,7 @@ struct WellKnownController: Sendable {
         }
         router.get("/healthz") { _, _ in health() }
         router.get("/metrics") { _, _ in
-            metrics.recordKeyAges(keys.current, now: now())
+            metrics.recordKeyAges(keys.current, now: clock.now)
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -1,3 +1,5 @@
+public import JOSE
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -11,8 +13,8 @@ public typealias InMemoryUserStore = PasswordUserStore<InMemoryUserTable>
 extension PasswordUserStore where Table == InMemoryUserTable {
     /// An empty in-memory store.
     /// - Throws: ``UserStoreError/invalidBcryptCost(_:)``.
-    public convenience init(bcryptCost: Int = 12, now: @escaping @Sendable () -> Date = { Date() }) throws {
-        try self.init(table: InMemoryUserTable(), bcryptCost: bcryptCost, now: now)
+    public convenience init(bcryptCost: Int = 12, clock: any WallClock = SystemClock()) throws {
+        try self.init(table: InMemoryUserTable(), bcryptCost: bcryptCost, clock: clock)
     }
 }
 

@@ -1,3 +1,4 @@
+public import JOSE
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -14,17 +15,17 @@ public import Foundation
 public final class PasswordUserStore<Table: UserTable>: UserStore {
     public let table: Table
     let hasher: PasswordHasher
-    let now: @Sendable () -> Date
+    let clock: any WallClock
 
     /// - Parameters:
     ///   - table: where the users are kept (SQLite, PostgreSQL or memory).
     ///   - bcryptCost: log2 of bcrypt's rounds for new hashes (and the dummy hash of unknown users), 4...31.
-    ///   - now: the clock for `createdAt`.
+    ///   - clock: the clock for `createdAt`.
     /// - Throws: ``UserStoreError/invalidBcryptCost(_:)``.
-    public init(table: Table, bcryptCost: Int, now: @escaping @Sendable () -> Date = { Date() }) throws(UserStoreError) {
+    public init(table: Table, bcryptCost: Int, clock: any WallClock = SystemClock()) throws(UserStoreError) {
         self.table = table
         self.hasher = try PasswordHasher(cost: bcryptCost)
-        self.now = now
+        self.clock = clock
     }
 
     /// The bcrypt cost used for new hashes.
@@ -44,7 +45,7 @@ public final class PasswordUserStore<Table: UserTable>: UserStore {
         if try await table.find(username: username) != nil { throw UserStoreError.userExists(username) }
         let hash = try await hasher.hash(password)
         // Round-trip through Double so the returned date equals the one read back later.
-        let createdAt = Date(timeIntervalSince1970: now().timeIntervalSince1970)
+        let createdAt = Date(timeIntervalSince1970: clock.now.timeIntervalSince1970)
         let row = UserRow(
             username: username,
             passwordHash: hash,

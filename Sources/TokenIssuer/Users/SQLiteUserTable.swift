@@ -1,3 +1,4 @@
+public import JOSE
 public import Logging
 import SQLiteNIO
 
@@ -19,17 +20,17 @@ extension PasswordUserStore where Table == SQLiteUserTable {
     ///   - path: the database file; its directory must exist.
     ///   - bcryptCost: log2 of bcrypt's rounds for new hashes, 4...31; 12 takes roughly a quarter of a second per login.
     ///   - logger: the connection's logger (SQLiteNIO logs the path at debug level; never values).
-    ///   - now: the clock for `createdAt`.
+    ///   - clock: the clock for `createdAt`.
     /// - Throws: ``UserStoreError/invalidBcryptCost(_:)``, ``UserStoreError/database(path:operation:detail:)``.
     public static func open(
         path: String,
         bcryptCost: Int = 12,
         logger: Logger = Logger(label: "jot.users"),
-        now: @escaping @Sendable () -> Date = { Date() }
+        clock: any WallClock = SystemClock()
     ) async throws -> SQLiteUserStore {
         _ = try PasswordHasher(cost: bcryptCost)
         let table = try await SQLiteUserTable.open(path: path, logger: logger)
-        return try SQLiteUserStore(table: table, bcryptCost: bcryptCost, now: now)
+        return try SQLiteUserStore(table: table, bcryptCost: bcryptCost, clock: clock)
     }
 
     /// Opens the store, runs `body` with it, and closes it afterwards, also when `body` throws.
@@ -38,10 +39,10 @@ extension PasswordUserStore where Table == SQLiteUserTable {
         path: String,
         bcryptCost: Int = 12,
         logger: Logger = Logger(label: "jot.users"),
-        now: @escaping @Sendable () -> Date = { Date() },
+        clock: any WallClock = SystemClock(),
         _ body: (SQLiteUserStore) async throws -> Result
     ) async throws -> Result {
-        let store = try await Self.open(path: path, bcryptCost: bcryptCost, logger: logger, now: now)
+        let store = try await Self.open(path: path, bcryptCost: bcryptCost, logger: logger, clock: clock)
         let result: Result
         do {
             result = try await body(store)
