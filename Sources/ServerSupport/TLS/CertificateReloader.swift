@@ -1,6 +1,5 @@
 public import Logging
 public import ServiceLifecycle
-import UnixSignals
 
 /// Keeps a server's ``ServerTLS`` pair in step with its files: checks them every `interval` (a renewal is served
 /// within seconds) and reloads at once on SIGHUP. A pair that cannot be served is logged (once per change of the
@@ -51,27 +50,13 @@ public struct CertificateReloader: Service {
     }
 
     public func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            if trapSIGHUP {
-                group.addTask {
-                    for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-                        reload(reason: "SIGHUP", force: true)
-                        onSIGHUP()
-                    }
-                }
+        try await ReloadSchedule.run(interval: interval, trapSIGHUP: trapSIGHUP) { cause in
+            if cause == .signal {
+                reload(reason: "SIGHUP", force: true)
+                onSIGHUP()
+            } else {
+                reload(reason: "file changed")
             }
-            group.addTask {
-                while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    do {
-                        try await Task.sleep(for: interval)
-                    } catch {
-                        return
-                    }
-                    reload(reason: "file changed")
-                }
-            }
-            try await gracefulShutdown()
-            group.cancelAll()
         }
     }
 }

@@ -1,7 +1,7 @@
 import KeyStore
 public import Logging
+import ServerSupport
 public import ServiceLifecycle
-import UnixSignals
 
 /// Keeps the served key ring in step with the key directory while the issuer runs.
 ///
@@ -67,31 +67,12 @@ public struct KeyReloader: Service {
     }
 
     public func run() async throws {
-        try await withThrowingDiscardingTaskGroup { group in
-            if trapSIGHUP {
-                group.addTask {
-                    for await _ in await UnixSignalsSequence(trapping: .sighup).cancelOnGracefulShutdown() {
-                        await reload(reason: "SIGHUP")
-                    }
-                }
+        try await ReloadSchedule.run(interval: interval, trapSIGHUP: trapSIGHUP, requests: trigger.stream) { cause in
+            switch cause {
+            case .poll: await reload(reason: "poll")
+            case .signal: await reload(reason: "SIGHUP")
+            case .requested(let reason): await reload(reason: reason)
             }
-            group.addTask {
-                for await reason in trigger.stream.cancelOnGracefulShutdown() {
-                    await reload(reason: reason)
-                }
-            }
-            group.addTask {
-                while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    do {
-                        try await Task.sleep(for: interval)
-                    } catch {
-                        return
-                    }
-                    await reload(reason: "poll")
-                }
-            }
-            try await gracefulShutdown()
-            group.cancelAll()
         }
     }
 }
