@@ -7,20 +7,22 @@
 # (self time), Swift names demangled. Needs perf (Debian: linux-perf) and wrk. Holds the shared build lock while it
 # measures (JOT_BENCH_NO_LOCK=1 skips it).
 #
-# Usage: Benchmarks/verifier-profile.sh [--no-build] [--alg ES256] [--duration 10s] [--top 40]
+# Usage: Benchmarks/verifier-profile.sh [--no-build] [--alg ES256] [--duration 10s] [--top 40] [--token-cache N]
+# (--token-cache N turns the service's verified-token cache on, to profile a cache hit.)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 # shellcheck source=lib.sh
 source "$here/lib.sh"
-build=1 alg=ES256 duration=10s top=40
+build=1 alg=ES256 duration=10s top=40 token_cache=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0; shift ;;
     --alg) alg="$2"; shift 2 ;;
     --duration) duration="$2"; shift 2 ;;
     --top) top="$2"; shift 2 ;;
+    --token-cache) token_cache="$2"; shift 2 ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -49,7 +51,7 @@ token="$(curl -fsS --max-time 30 -H 'Content-Type: application/json' \
 
 port="$(free_port)"
 service="http://127.0.0.1:$port"
-taskset -c "$server_cpu" "$bin/pangolin-service" --issuer "$issuer" --port "$port" --log-level warning \
+taskset -c "$server_cpu" "$bin/pangolin-service" --issuer "$issuer" --port "$port" --log-level warning --token-cache "$token_cache" \
   </dev/null >"$work/service.log" 2>&1 &
 service_pid=$!
 wait_healthy "$service/healthz" "$service_pid" "$work/service.log"
@@ -69,6 +71,6 @@ profile() { # profile LABEL PATH [wrk options…]
 }
 
 machine_line
-echo "release pangolin-service (token cache off), $alg token of ${#token} bytes; wrk -t1 -c32 -d$duration; perf -F 1999 (self time)"
+echo "release pangolin-service (token cache $([ "$token_cache" = 0 ] && echo off || echo "$token_cache entries")), $alg token of ${#token} bytes; wrk -t1 -c32 -d$duration; perf -F 1999 (self time)"
 profile pangolins /pangolins -H "Authorization: Bearer $token"
 profile cats /cats
