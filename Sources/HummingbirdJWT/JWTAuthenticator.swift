@@ -77,26 +77,44 @@ public struct JWTAuthenticator<Context: AuthRequestContext<VerifiedToken>>: Auth
     /// - Throws: ``JWTAuthenticationError`` for missing credentials (when required), a malformed header, or a token
     ///   that fails verification.
     public func authenticate(request: Request, context: Context) async throws -> VerifiedToken? {
-        let token: String
+        guard let token = try bearerToken(request, logger: context.logger) else { return nil }
+        return try await verify(token, logger: context.logger)
+    }
+
+    /// hummingbird-auth's `handle` with the authentication inlined: sets the verified token as the context's
+    /// `identity` and calls `next`. The same behaviour as the protocol's default, one `async` frame fewer per request
+    /// (each frame is a trip through the executor's queue when NIO's event loops run Swift's jobs).
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token = try bearerToken(request, logger: context.logger) else { return try await next(request, context) }
+        var context = context
+        context.identity = try await verify(token, logger: context.logger)
+        return try await next(request, context)
+    }
+
+    /// The request's Bearer token; `nil` when there is none and credentials are optional.
+    private func bearerToken(_ request: Request, logger: Logger) throws(JWTAuthenticationError) -> String? {
         switch BearerCredentials.parse(request.headers, allowBareToken: allowBareToken) {
         case .none:
             guard credentialsRequired else { return nil }
-            throw reject(.missingCredentials, logger: context.logger)
+            throw reject(.missingCredentials, logger: logger)
         case .otherScheme(let scheme):
             guard credentialsRequired else { return nil }
-            throw reject(.unsupportedScheme(scheme), logger: context.logger)
+            throw reject(.unsupportedScheme(scheme), logger: logger)
         case .malformed(let reason):
-            throw reject(.malformedAuthorization(reason), logger: context.logger)
+            throw reject(.malformedAuthorization(reason), logger: logger)
         case .token(let value):
-            token = value
+            return value
         }
+    }
+
+    private func verify(_ token: String, logger: Logger) async throws -> VerifiedToken {
         do {
             let verified = try await verifier.verify(token, now: clock.now)
             metrics.accepted()
             return verified
         } catch {
             guard let reason = JWTAuthenticationError.Reason(verificationError: error) else { throw error }
-            throw reject(reason, underlying: error, logger: context.logger)
+            throw reject(reason, underlying: error, logger: logger)
         }
     }
 

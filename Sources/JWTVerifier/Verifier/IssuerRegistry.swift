@@ -66,6 +66,15 @@ public struct IssuerRegistry: Sendable {
 }
 
 extension IssuerRegistry.KeySource {
+    /// The key for `header` and the generation of its set when they are in memory and no refresh is due; `nil` means
+    /// "ask ``resolve(_:now:)``". A static set answers (or throws) here.
+    func resolveAtHand(_ header: JWSHeader, now: Date) throws -> (key: JWSVerificationKey, generation: Int)? {
+        switch self {
+        case .jwks(let cache): cache.quickResolve(header, now: now)
+        case .keys(let keySet): (try keySet.key(for: header), 0)
+        }
+    }
+
     /// The key for `header` and the generation of its set (static sets are generation 0).
     func resolve(_ header: JWSHeader, now: Date) async throws -> (key: JWSVerificationKey, generation: Int) {
         switch self {

@@ -90,13 +90,16 @@ public struct Verifier: Sendable {
     public let configuration: Configuration
     /// The verified-token cache, when configured.
     public let tokenCache: VerifiedTokenCache?
+    /// The claims policy for tokens of each configured issuer (its `iss` required), built once.
+    private let issuerPolicies: [String: ValidationPolicy]
+    /// The claims policy for tokens without `iss` (accepted only through ``IssuerRegistry/tokensWithoutIssuer``).
     private let policy: ValidationPolicy
 
     public init(issuers: IssuerRegistry, configuration: Configuration) {
         self.issuers = issuers
         self.configuration = configuration
         self.tokenCache = configuration.tokenCache.map { VerifiedTokenCache(configuration: $0) }
-        self.policy = ValidationPolicy(
+        let policy = ValidationPolicy(
             issuers: nil,
             audiences: configuration.allowInsecureAnyAudience ? nil : configuration.audiences,
             leeway: configuration.leeway,
@@ -107,34 +110,87 @@ public struct Verifier: Sendable {
             maxTokenLength: configuration.maxTokenLength,
             understoodCriticalHeaders: configuration.understoodCriticalHeaders
         )
+        self.policy = policy
+        self.issuerPolicies = Dictionary(uniqueKeysWithValues: issuers.issuers.map { issuer in
+            var issuerPolicy = policy
+            issuerPolicy.issuers = [issuer]
+            return (issuer, issuerPolicy)
+        })
     }
 
     /// Verifies a token with the configured requirements.
+    ///
+    /// Everything that needs no key fetch — a cache hit, a static key set, a JWKS set that is fresh — runs without
+    /// suspending (one `async` frame in all); only a due refresh or an unknown `kid` waits for the ``JWKSCache``.
     ///
     /// - Returns: the token's identity, scopes read.
     /// - Throws: ``TokenVerificationError`` for every reason the token is refused (its ``TokenVerificationError/code``
     ///   says which); `CancellationError` when the task is cancelled while keys are fetched.
     public func verify(_ token: String, now: Date = Date()) async throws -> VerifiedToken {
         do {
-            return try await verifyToken(token, now: now)
+            switch try verifyWithKeysAtHand(token, now: now) {
+            case .verified(let verified):
+                return verified
+            case .keysNeeded(let pending):
+                return try await verifyFetchingKeys(pending, token: token, now: now)
+            }
         } catch {
             throw TokenVerificationError(error) ?? error
         }
     }
 
-    private func verifyToken(_ token: String, now: Date) async throws -> VerifiedToken {
-        if let tokenCache, let entry = tokenCache.lookup(token, now: now) {
-            let hit: VerifiedToken?
-            do {
-                hit = try await revalidate(entry, now: now)
-            } catch {
-                tokenCache.remove(token)
-                throw error
-            }
-            if let hit { return hit }
-            tokenCache.remove(token)
-        }
+    /// Where verification stands when it could not finish with the keys in memory.
+    private enum Progress {
+        case verified(VerifiedToken)
+        case keysNeeded(Pending)
+    }
 
+    private enum Pending {
+        /// A cached verification whose key set must be looked up again (a refresh is due).
+        case revalidate(VerifiedTokenCache.Entry, source: IssuerRegistry.KeySource)
+        /// A parsed token (header checked, payload read) whose key must be fetched.
+        case resolve(CompactJWS, payload: JSONObject, issuer: String?, source: IssuerRegistry.KeySource)
+    }
+
+    /// Verification with the keys in memory, without suspending.
+    private func verifyWithKeysAtHand(_ token: String, now: Date) throws -> Progress {
+        if let tokenCache, let entry = tokenCache.lookup(token, now: now) {
+            let issuer = entry.token.claims.issuer
+            if let source = issuers.source(forIssuer: issuer) {
+                let keyAtHand: (key: JWSVerificationKey, generation: Int)?
+                do {
+                    keyAtHand = try source.resolveAtHand(entry.token.header, now: now)
+                } catch {
+                    tokenCache.remove(token)
+                    throw error
+                }
+                guard let keyAtHand else { return .keysNeeded(.revalidate(entry, source: source)) }
+                if let hit = try revalidate(entry, generation: keyAtHand.generation, token: token, now: now) { return .verified(hit) }
+            } else {
+                tokenCache.remove(token)
+            }
+        }
+        return try parse(token, now: now)
+    }
+
+    /// A cached verification still holds when its key set is unchanged and its time-based claims still pass. `nil`
+    /// (entry dropped) means "verify again"; a thrown error (expired) is the answer.
+    private func revalidate(_ entry: VerifiedTokenCache.Entry, generation: Int, token: String, now: Date) throws -> VerifiedToken? {
+        guard generation == entry.generation else {
+            tokenCache?.remove(token)
+            return nil
+        }
+        do {
+            try policy(for: entry.token.claims.issuer).validate(claims: entry.token.claims, now: now)
+        } catch {
+            tokenCache?.remove(token)
+            throw error
+        }
+        return entry.token
+    }
+
+    /// Parses the token, checks its header and picks its issuer's key source; verifies it when the key is in memory.
+    private func parse(_ token: String, now: Date) throws -> Progress {
         let jws = try CompactJWS(token, maxLength: policy.maxTokenLength, understoodCriticalHeaders: policy.understoodCriticalHeaders)
         try policy.validate(header: jws.header)
         // The payload is read once: its unverified `iss` picks the key source, and the same claims are validated
@@ -145,11 +201,48 @@ public struct Verifier: Sendable {
             guard let issuer else { throw VerifierError.missingIssuer(configured: issuers.issuers) }
             throw VerifierError.unknownIssuer(issuer, configured: issuers.issuers)
         }
-        let (key, generation) = try await source.resolve(jws.header, now: now)
+        guard let (key, generation) = try source.resolveAtHand(jws.header, now: now) else {
+            return .keysNeeded(.resolve(jws, payload: payload, issuer: issuer, source: source))
+        }
+        return .verified(try verifySignature(jws, payload: payload, issuer: issuer, key: key, generation: generation, token: token, now: now))
+    }
+
+    /// Checks the signature and the claims, reads the identity and caches it.
+    private func verifySignature(
+        _ jws: CompactJWS,
+        payload: JSONObject,
+        issuer: String?,
+        key: JWSVerificationKey,
+        generation: Int,
+        token: String,
+        now: Date
+    ) throws -> VerifiedToken {
         let jwt = try jws.verifyJWT(with: key, payload: payload, policy: policy(for: issuer), now: now)
         let verified = try VerifiedToken(jwt: jwt, issuer: issuer ?? "")
         if let tokenCache { tokenCache.insert(token, verified: verified, generation: generation, now: now) }
         return verified
+    }
+
+    /// The rest of a verification that needs the ``JWKSCache`` (a refresh due, a kid not in memory).
+    private func verifyFetchingKeys(_ pending: Pending, token: String, now: Date) async throws -> VerifiedToken {
+        switch pending {
+        case .revalidate(let entry, let source):
+            let generation: Int
+            do {
+                generation = try await source.resolve(entry.token.header, now: now).generation
+            } catch {
+                tokenCache?.remove(token)
+                throw error
+            }
+            if let hit = try revalidate(entry, generation: generation, token: token, now: now) { return hit }
+            switch try parse(token, now: now) {
+            case .verified(let verified): return verified
+            case .keysNeeded(let pending): return try await verifyFetchingKeys(pending, token: token, now: now)
+            }
+        case .resolve(let jws, let payload, let issuer, let source):
+            let (key, generation) = try await source.resolve(jws.header, now: now)
+            return try verifySignature(jws, payload: payload, issuer: issuer, key: key, generation: generation, token: token, now: now)
+        }
     }
 
     /// Verifies a token and decodes its claims into `type`, jwt-kit style.
@@ -173,22 +266,13 @@ public struct Verifier: Sendable {
         try await issuers.prefetch(now: now)
     }
 
-    /// A cached verification still holds when its key set is unchanged and its time-based claims still pass.
-    /// `nil` means "verify again"; a thrown error (expired, key gone and not refetchable) is the answer.
-    private func revalidate(_ entry: VerifiedTokenCache.Entry, now: Date) async throws -> VerifiedToken? {
-        let issuer = entry.token.claims.issuer
-        guard let source = issuers.source(forIssuer: issuer) else { return nil }
-        let (_, generation) = try await source.resolve(entry.token.header, now: now)
-        guard generation == entry.generation else { return nil }
-        try policy(for: issuer).validate(claims: entry.token.claims, now: now)
-        return entry.token
-    }
-
     /// The claims policy for a token of `issuer`: its `iss` must be that issuer (a token without `iss`, accepted only
     /// through ``IssuerRegistry/tokensWithoutIssuer``, has none to check).
     private func policy(for issuer: String?) -> ValidationPolicy {
+        guard let issuer else { return policy }
+        if let issuerPolicy = issuerPolicies[issuer] { return issuerPolicy }
         var issuerPolicy = policy
-        issuerPolicy.issuers = issuer.map { [$0] }
+        issuerPolicy.issuers = [issuer]
         return issuerPolicy
     }
 
