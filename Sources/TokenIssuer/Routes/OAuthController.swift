@@ -337,7 +337,7 @@ struct OAuthController: Sendable {
     func activeClaims(_ token: String) -> JSONObject? {
         let policy = ValidationPolicy(
             issuers: [configuration.issuer],
-            leeway: 0,
+            leeway: .zero,
             requiredClaims: ["exp", "iat", "sub"],
             expectedType: "at+jwt"
         )
