@@ -57,7 +57,7 @@ precondition(missing == .unauthorized && missingChallenge == #"Bearer realm="api
 
 let stranger = try JWSSigningKey.generate(.ES256)
 let strangersToken = try stranger.sign(
-    JWTClaims(issuer: "https://evil.example", subject: "mallory", audience: ["pangolin-service"], expiresAt: Date().addingTimeInterval(60)),
+    JWTClaims(issuer: "https://evil.example", subject: "mallory", audience: ["pangolin-service"], expiresAt: Date().advanced(by: .seconds(60))),
     type: "at+jwt"
 )
 let (refused, refusedChallenge) = try await answer(authorization: "Bearer \(strangersToken)")

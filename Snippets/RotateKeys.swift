@@ -27,7 +27,7 @@ _ = try await store.initialize(algorithms: [.ES256], policy: policy, now: start)
 // Refused while the next key has been in the JWKS for less than the JWKS
 // max-age: verifiers holding a cached JWKS would reject its tokens.
 do {
-    _ = try await store.rotate(now: start.addingTimeInterval(60))
+    _ = try await store.rotate(now: start.advanced(by: .seconds(60)))
     // snippet.hide
     preconditionFailure("a next key published 60 s ago became current with a JWKS max-age of 300 s")
     // snippet.show
@@ -43,16 +43,16 @@ do {
 
 // snippet.rotate
 // A token signed just before the rotation…
-let rotationTime = start.addingTimeInterval(300)
+let rotationTime = start.advanced(by: .seconds(300))
 let before = try await store.load()
-let claims = JWTClaims(subject: "alice", expiresAt: rotationTime.addingTimeInterval(300))
+let claims = JWTClaims(subject: "alice", expiresAt: rotationTime.advanced(by: .seconds(300)))
 let token = try before.signingKey(for: .ES256)!.sign(claims)
 
 // …and the rotation: next → current (signs from now on), current → previous
 // (still published, so that token keeps verifying), and a fresh next key.
 let rotation = try await store.rotate(now: rotationTime)
 let after = try await store.load()  // what `jot serve` reloads within a second
-_ = try after.verificationKeys.verify(token, now: rotationTime.addingTimeInterval(60))
+_ = try after.verificationKeys.verify(token, now: rotationTime.advanced(by: .seconds(60)))
 // snippet.end
 // snippet.hide
 
@@ -62,7 +62,7 @@ precondition(rotated.retired.keyID == before.signingKey(for: .ES256)!.keyID)
 precondition(after.signingKey(for: .ES256)!.keyID == rotated.activated.keyID)
 precondition(policy.retention == .seconds(630))
 do {
-    _ = try await store.prune(now: rotationTime.addingTimeInterval(629))
+    _ = try await store.prune(now: rotationTime.advanced(by: .seconds(629)))
     preconditionFailure("a previous key was pruned before its tokens could have expired everywhere")
 } catch {
     precondition("\(error)".contains("no previous key can be removed yet"), "\(error)")
@@ -73,13 +73,13 @@ do {
 // A previous key is removed only once no token it signed can be accepted
 // anywhere: token lifetime + leeway + JWKS max-age after it stopped signing
 // (`policy.retention`, 630 s here). Earlier, prune refuses and says when.
-let pruned = try await store.prune(now: rotationTime.addingTimeInterval(630))
+let pruned = try await store.prune(now: rotationTime.advanced(by: .seconds(630)))
 print(pruned)
 // snippet.end
 // snippet.hide
 precondition(pruned.removed.map(\.keyID) == [rotated.retired.keyID])
 do {
-    _ = try await store.load().verificationKeys.verify(token, now: rotationTime.addingTimeInterval(630))
+    _ = try await store.load().verificationKeys.verify(token, now: rotationTime.advanced(by: .seconds(630)))
     preconditionFailure("a token of a pruned key still verified")
 } catch is JOSEError {}
 try? FileManager.default.removeItem(atPath: keysDirectory)

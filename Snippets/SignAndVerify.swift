@@ -11,7 +11,7 @@ let claims = JWTClaims(
     issuer: "https://issuer.example",
     subject: "alice",
     audience: ["photos"],
-    expiresAt: now.addingTimeInterval(300),
+    expiresAt: now.advanced(by: .seconds(300)),
     issuedAt: now,
     additional: ["scope": "photos:read"]
 )

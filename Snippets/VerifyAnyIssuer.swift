@@ -50,7 +50,7 @@ struct PhotoClaims: Decodable {
 // before any key lookup, so the production verifier above answers it without the network.
 let stranger = try JWSSigningKey.generate(.ES256)
 let strangersToken = try stranger.sign(
-    JWTClaims(issuer: "https://evil.example", subject: "mallory", audience: ["photo-service"], expiresAt: Date().addingTimeInterval(60)),
+    JWTClaims(issuer: "https://evil.example", subject: "mallory", audience: ["photo-service"], expiresAt: Date().advanced(by: .seconds(60))),
     type: "at+jwt"
 )
 do {
@@ -76,7 +76,7 @@ let token = try signingKey.sign(
         issuer: "https://auth.example",
         subject: "sam",
         audience: ["photo-service"],
-        expiresAt: Date().addingTimeInterval(300),
+        expiresAt: Date().advanced(by: .seconds(300)),
         additional: ["scope": "photos:read", "album": "pangolins"]
     ),
     type: "at+jwt"
@@ -88,7 +88,7 @@ print(claims.album ?? "")  // pangolins
 // snippet.hide
 precondition(owner == "sam" && claims.sub == "sam" && claims.album == "pangolins")
 let noScope = try signingKey.sign(
-    JWTClaims(issuer: "https://auth.example", subject: "sam", audience: ["photo-service"], expiresAt: Date().addingTimeInterval(300)),
+    JWTClaims(issuer: "https://auth.example", subject: "sam", audience: ["photo-service"], expiresAt: Date().advanced(by: .seconds(300))),
     type: "at+jwt"
 )
 let ownerWithoutScope = try await photoOwner(bearer: noScope, verifier: testVerifier)
@@ -96,7 +96,7 @@ precondition(ownerWithoutScope == nil)
 do {
     _ = try await testVerifier.verify(
         try signingKey.sign(
-            JWTClaims(issuer: "https://auth.example", subject: "sam", audience: ["billing"], expiresAt: Date().addingTimeInterval(300)),
+            JWTClaims(issuer: "https://auth.example", subject: "sam", audience: ["billing"], expiresAt: Date().advanced(by: .seconds(300))),
             type: "at+jwt"
         )
     )

@@ -116,10 +116,10 @@ public struct ResourceService {
             issuers: IssuerRegistry([options.issuer: keySource]),
             configuration: .init(
                 audiences: [audience],
-                leeway: options.leeway,
+                leeway: .seconds(options.leeway),
                 expectedType: options.anyTokenType ? nil : options.tokenType,
                 tokenCache: options.tokenCache > 0
-                    ? VerifiedTokenCache.Configuration(maxEntries: options.tokenCache, ttl: TimeInterval(options.tokenCacheTTL)) : nil
+                    ? VerifiedTokenCache.Configuration(maxEntries: options.tokenCache, ttl: .seconds(options.tokenCacheTTL)) : nil
             )
         )
         let name = self.name

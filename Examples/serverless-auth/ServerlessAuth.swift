@@ -56,14 +56,14 @@ struct ServerlessAuth: AsyncParsableCommand {
     }
 
     /// The documented token lifetime: 5 minutes.
-    static let tokenLifetime: TimeInterval = 300
+    static let tokenLifetime: Duration = .seconds(300)
 
     func run() async throws {
         try ExampleLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "serverless-auth")
         let secret = try SharedSecret.bytes(from: "JWT_SECRET")
         let signingKey = try JWSSigningKey(hmacSecret: secret, algorithm: .HS256)
-        let authorizer = try TokenAuthorizer(secret: secret, cache: try AuthorizerPolicyCache(ttl: cacheTTL))
+        let authorizer = try TokenAuthorizer(secret: secret, cache: try AuthorizerPolicyCache(ttl: .seconds(cacheTTL)))
         let users = try InMemoryUserStore(bcryptCost: bcryptCost)
         try await DemoUsers.add(to: users)
 

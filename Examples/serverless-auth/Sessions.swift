@@ -19,7 +19,7 @@ import Foundation
 struct Sessions: Sendable {
     let users: any UserStore
     let signingKey: JWSSigningKey
-    let lifetime: TimeInterval
+    let lifetime: Duration
     static let maxBodyBytes = 8 * 1024
 
     func login(_ request: Request, logger: Logger) async throws -> Response {
@@ -44,7 +44,7 @@ struct Sessions: Sendable {
         let payload: JSONObject = [
             "user": .object(["username": .string(user.username), "scopes": .array(user.scopes.map { .string($0) })]),
             "iat": .number(JSONNumber(issuedAt)),
-            "exp": .number(JSONNumber(issuedAt + Int(lifetime))),
+            "exp": .number(JSONNumber(issuedAt + lifetime.wholeSeconds())),
         ]
         let token = try signingKey.sign(payload: JSONWriter.bytes(payload), header: signingKey.defaultHeader())
         logger.info("token issued", metadata: ["user": .string(user.username)])

@@ -27,9 +27,9 @@ public struct KeyListEntry: Sendable, Hashable {
         self.record = record
         self.publishedSince = record.isPublished ? record.publishedAt : nil
         self.signingSince = record.state == .next ? nil : record.activatedAt
-        self.rotatableAfter = record.state == .next ? record.publishedAt.addingTimeInterval(policy.publicationLead.timeInterval) : nil
+        self.rotatableAfter = record.state == .next ? record.publishedAt.advanced(by: policy.publicationLead) : nil
         if record.state == .previous, let retiredAt = record.retiredAt {
-            self.removableAfter = retiredAt.addingTimeInterval(policy.retention.timeInterval)
+            self.removableAfter = retiredAt.advanced(by: policy.retention)
         } else {
             self.removableAfter = nil
         }

@@ -241,8 +241,8 @@ extension KeyStore {
             var waiting: [AutomaticRotationResult.Waiting] = []
             for algorithm in old.algorithms {
                 guard let current = old.record(for: algorithm, state: .current), let next = old.record(for: algorithm, state: .next) else { continue }
-                let rotateAt = (current.activatedAt ?? current.publishedAt).addingTimeInterval(interval.timeInterval)
-                let publishedEnough = next.publishedAt.addingTimeInterval(effective.publicationLead.timeInterval)
+                let rotateAt = (current.activatedAt ?? current.publishedAt).advanced(by: interval)
+                let publishedEnough = next.publishedAt.advanced(by: effective.publicationLead)
                 let at = max(rotateAt, publishedEnough)
                 if at <= now {
                     due.append(algorithm)
@@ -307,12 +307,12 @@ extension KeyStore {
         var removed: [KeyRecord] = []
         var pending: [PendingRemoval] = []
         for record in old.records where record.state == .previous {
-            let removableAt = (record.retiredAt ?? record.publishedAt).addingTimeInterval(policy.retention.timeInterval)
+            let removableAt = (record.retiredAt ?? record.publishedAt).advanced(by: policy.retention)
             if now >= removableAt {
                 manifest.remove(keyID: record.keyID)
                 removed.append(record)
             } else {
-                let left = Int(removableAt.timeIntervalSince(now).rounded(.up))
+                let left = now.duration(to: removableAt).wholeSeconds(.up)
                 pending.append(PendingRemoval(record: record, removableAt: removableAt, secondsLeft: left))
             }
         }
@@ -339,14 +339,14 @@ extension KeyStore {
 
     /// How early activating `next` at `now` would be: `nil` when it has been published for the JWKS max-age.
     private static func earlyActivation(of next: KeyRecord, policy: RotationPolicy, now: Date) -> (published: Int, maxAge: Int, left: Int)? {
-        let lead = policy.publicationLead.timeInterval
-        let published = now.timeIntervalSince(next.publishedAt)
+        let lead = policy.publicationLead
+        let published = next.publishedAt.duration(to: now)
         guard published < lead else { return nil }
-        return (max(0, Int(published.rounded(.down))), policy.maxAgeSeconds, Int((lead - published).rounded(.up)))
+        return (max(0, published.wholeSeconds(.down)), policy.maxAgeSeconds, (lead - published).wholeSeconds(.up))
     }
 }
 
 extension RotationPolicy {
     /// The JWKS max-age in whole seconds, for messages.
-    var maxAgeSeconds: Int { Int(publicationLead.timeInterval.rounded(.up)) }
+    var maxAgeSeconds: Int { publicationLead.wholeSeconds(.up) }
 }

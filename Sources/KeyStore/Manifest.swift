@@ -174,9 +174,9 @@ package struct Manifest: Sendable, Hashable {
     private static func object(_ policy: StoredRotationPolicy) -> JSONObject {
         func values(_ policy: RotationPolicy) -> JSONObject {
             [
-                "jwksMaxAge": .number(JSONNumber(Int(policy.jwksMaxAge.components.seconds))),
-                "maxTokenLifetime": .number(JSONNumber(Int(policy.maxTokenLifetime.components.seconds))),
-                "leeway": .number(JSONNumber(Int(policy.leeway.components.seconds))),
+                "jwksMaxAge": .number(JSONNumber(policy.jwksMaxAge.wholeSeconds())),
+                "maxTokenLifetime": .number(JSONNumber(policy.maxTokenLifetime.wholeSeconds())),
+                "leeway": .number(JSONNumber(policy.leeway.wholeSeconds())),
             ]
         }
         var object = values(policy.current)

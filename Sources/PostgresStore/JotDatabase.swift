@@ -59,7 +59,7 @@ public final class JotDatabase: Service, Sendable {
             database: url.database,
             tls: tls
         )
-        configuration.options.connectTimeout = .seconds(operationTimeout.components.seconds)
+        configuration.options.connectTimeout = TimeAmount(operationTimeout)
         return configuration
     }
 

@@ -9,12 +9,13 @@ public struct IssuerConfiguration: Sendable {
     /// Audiences a login token may be issued for; a login may ask for some, otherwise the token carries the first
     /// (``defaultAudience``) only. Clients have their own audiences (``ClientRecord/audiences``).
     public var audiences: [String]
-    /// Token lifetime in seconds (the documented 5 minutes by default).
-    public var tokenTTL: Int
+    /// Token lifetime (the documented 5 minutes by default); `exp` is `iat` plus this, in whole seconds.
+    public var tokenTTL: Duration
     /// The algorithm tokens are signed with.
     public var algorithm: JWSAlgorithm
-    /// `Cache-Control: max-age` of the JWKS, and the least time a next key is published before it may sign.
-    public var jwksMaxAge: Int
+    /// `Cache-Control: max-age` of the JWKS (whole seconds, rounded down), and the least time a next key is published
+    /// before it may sign.
+    public var jwksMaxAge: Duration
     /// The `client_id` claim of issued tokens (RFC 9068 §2.2).
     public var clientID: String
     /// Largest accepted `POST /sessions` body.
@@ -25,9 +26,9 @@ public struct IssuerConfiguration: Sendable {
         port: Int = 8080,
         issuer: String = "http://127.0.0.1:8080",
         audiences: [String] = ["jot"],
-        tokenTTL: Int = 300,
+        tokenTTL: Duration = .seconds(300),
         algorithm: JWSAlgorithm = .ES256,
-        jwksMaxAge: Int = 300,
+        jwksMaxAge: Duration = .seconds(300),
         clientID: String = "jot",
         maxLoginBodyBytes: Int = 8 * 1024
     ) {

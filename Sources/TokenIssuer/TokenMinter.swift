@@ -34,7 +34,8 @@ public struct TokenMinter: Sendable {
 
     public struct Issued: Sendable {
         public let token: String
-        public let expiresIn: Int
+        /// `exp` − `iat`: the grant's lifetime in the whole seconds the token carries (`expires_in`).
+        public let expiresIn: Duration
         public let keyID: String?
         public let algorithm: JWSAlgorithm
     }
@@ -59,12 +60,12 @@ public struct TokenMinter: Sendable {
         public var scopes: [String]
         /// `aud`, one or more.
         public var audiences: [String]
-        /// Lifetime in seconds.
-        public var lifetime: Int
+        /// Lifetime: `exp` is `iat` plus this, rounded down to whole seconds.
+        public var lifetime: Duration
         /// `username`, for tokens issued to a person.
         public var username: String?
 
-        public init(subject: String, clientID: String, scopes: [String], audiences: [String], lifetime: Int, username: String? = nil) {
+        public init(subject: String, clientID: String, scopes: [String], audiences: [String], lifetime: Duration, username: String? = nil) {
             self.subject = subject
             self.clientID = clientID
             self.scopes = scopes
@@ -114,7 +115,7 @@ public struct TokenMinter: Sendable {
             issuer: configuration.issuer,
             subject: grant.subject,
             audience: grant.audiences,
-            expiresAt: issuedAt.addingTimeInterval(Double(grant.lifetime)),
+            expiresAt: issuedAt.advanced(by: grant.lifetime),
             issuedAt: issuedAt,
             jwtID: makeJWTID(),
             additional: additional
@@ -125,7 +126,7 @@ public struct TokenMinter: Sendable {
         } catch {
             throw .signingFailed(algorithm: configuration.algorithm, keyID: key.keyID, detail: "\(error)")
         }
-        return Issued(token: token, expiresIn: grant.lifetime, keyID: key.keyID, algorithm: key.algorithm)
+        return Issued(token: token, expiresIn: .seconds(grant.lifetime.wholeSeconds(.down)), keyID: key.keyID, algorithm: key.algorithm)
     }
 
     /// An OpenID Connect ID token (Core §2): `iss`, `sub`, `aud` = the client, `exp`, `iat`, `auth_time`, `nonce` and
@@ -158,7 +159,7 @@ public struct TokenMinter: Sendable {
             issuer: configuration.issuer,
             subject: subject,
             audience: [clientID],
-            expiresAt: issuedAt.addingTimeInterval(Double(configuration.tokenTTL)),
+            expiresAt: issuedAt.advanced(by: configuration.tokenTTL),
             issuedAt: issuedAt,
             additional: additional
         )

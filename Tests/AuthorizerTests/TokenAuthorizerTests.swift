@@ -175,7 +175,7 @@ struct TokenAuthorizerTests {
 
     @Test("Cached policies expire after the TTL and are re-verified")
     func ttlExpiry() async throws {
-        let cache = try AuthorizerPolicyCache(ttl: 60)
+        let cache = try AuthorizerPolicyCache(ttl: .seconds(60))
         let authorizer = try Self.authorizer(cache: cache)
         let token = try Self.token()
         _ = try await authorizer.authorize(token: token, methodArn: Self.arn("pangolins"), now: Self.now)
@@ -189,7 +189,7 @@ struct TokenAuthorizerTests {
 
     @Test("A cached Allow never outlives the token: past exp the token is Unauthorized even within the TTL")
     func cacheBoundedByTokenExpiry() async throws {
-        let cache = try AuthorizerPolicyCache(ttl: 3600)
+        let cache = try AuthorizerPolicyCache(ttl: .seconds(3600))
         let authorizer = try Self.authorizer(cache: cache)
         let token = try Self.token(lifetime: 30)
         #expect(try await authorizer.authorize(token: token, methodArn: Self.arn("pangolins"), now: Self.now).isAllowed)
@@ -199,7 +199,7 @@ struct TokenAuthorizerTests {
 
     @Test("TTL 0 turns caching off: every call verifies the token")
     func ttlZeroDisables() async throws {
-        let cache = try AuthorizerPolicyCache(ttl: 0)
+        let cache = try AuthorizerPolicyCache(ttl: .seconds(0))
         let authorizer = try Self.authorizer(cache: cache)
         let token = try Self.token()
         for _ in 0..<3 {
@@ -212,11 +212,11 @@ struct TokenAuthorizerTests {
 
     @Test("TTL is 300 s by default and must be 0...3600 s; the size at least 1")
     func ttlRange() throws {
-        #expect(AuthorizerPolicyCache().ttl == 300)
-        #expect(try AuthorizerPolicyCache(ttl: 3600).ttl == 3600)
-        #expect(throws: AuthorizerError.invalidCacheTTL(seconds: 3601)) { try AuthorizerPolicyCache(ttl: 3601) }
-        #expect(throws: AuthorizerError.invalidCacheTTL(seconds: -1)) { try AuthorizerPolicyCache(ttl: -1) }
-        #expect(throws: AuthorizerError.invalidCacheSize(0)) { try AuthorizerPolicyCache(ttl: 300, maxEntries: 0) }
+        #expect(AuthorizerPolicyCache().ttl == .seconds(300))
+        #expect(try AuthorizerPolicyCache(ttl: .seconds(3600)).ttl == .seconds(3600))
+        #expect(throws: AuthorizerError.invalidCacheTTL(seconds: 3601)) { try AuthorizerPolicyCache(ttl: .seconds(3601)) }
+        #expect(throws: AuthorizerError.invalidCacheTTL(seconds: -1)) { try AuthorizerPolicyCache(ttl: .seconds(-1)) }
+        #expect(throws: AuthorizerError.invalidCacheSize(0)) { try AuthorizerPolicyCache(ttl: .seconds(300), maxEntries: 0) }
         #expect(
             AuthorizerError.invalidCacheTTL(seconds: 3601).description
                 == "authorizer cache TTL of 3601 s is out of range: use 0 (no caching) to 3600 s (default 300 s)"
@@ -225,7 +225,7 @@ struct TokenAuthorizerTests {
 
     @Test("The cache is bounded: when full, expired or unused entries go first, oldest first")
     func boundedSize() async throws {
-        let cache = try AuthorizerPolicyCache(ttl: 300, maxEntries: 2)
+        let cache = try AuthorizerPolicyCache(ttl: .seconds(300), maxEntries: 2)
         let authorizer = try Self.authorizer(cache: cache)
         let token = try Self.token()
         for path in ["a", "b", "c"] {

@@ -20,7 +20,7 @@ struct JWTAuthenticatorTests {
     /// A fixed key set is an issuer with a `.keys` source: the same verification path as a remote JWKS.
     static let verifier = Verifier(
         issuers: IssuerRegistry([issuer: .keys(JWSKeySet([key.verificationKey]))]),
-        configuration: .init(audiences: ["pangolin-service"], leeway: 0)
+        configuration: .init(audiences: ["pangolin-service"], leeway: .zero)
     )
 
     static func token(
@@ -354,7 +354,7 @@ struct JWTAuthenticatorTests {
     func verifierConformance() async throws {
         let verifier = Verifier(
             issuers: IssuerRegistry([Self.issuer: .keys(JWSKeySet([Self.key.verificationKey]))]),
-            configuration: .init(audiences: ["pangolin-service"], leeway: 0, expectedType: "at+jwt")
+            configuration: .init(audiences: ["pangolin-service"], leeway: .zero, expectedType: "at+jwt")
         )
         let router = Self.router(verifier: verifier)
         let ok = try await Self.call("/pangolins", headers: Self.headers("Bearer \(try Self.token())"), router: router)
@@ -399,7 +399,7 @@ struct JWTAuthenticatorTests {
 
         // Once the source answers again, the next attempt after the cache's retry interval succeeds.
         await source.recover()
-        let later = Self.router(verifier: verifier, clock: ManualClock(start: Self.now.addingTimeInterval(cache.configuration.retryInterval + 1)))
+        let later = Self.router(verifier: verifier, clock: ManualClock(start: Self.now.advanced(by: cache.configuration.retryInterval + .seconds(1))))
         let recovered = try await Self.call("/pangolins", headers: Self.headers("Bearer \(try Self.token())"), router: later)
         #expect(recovered.status == .ok)
     }

@@ -105,9 +105,25 @@ struct ClaimsTests {
         expectError(TokenValidationError.expired(secondsAgo: 30, leeway: 30)) { try Self.verify(try Self.token(Self.expiring(in: -30))) }
         // With no leeway, exp itself is already too late (RFC 7519: the current time must be before exp).
         expectError(TokenValidationError.expired(secondsAgo: 0, leeway: 0)) {
-            try Self.verify(try Self.token(Self.expiring(in: 0)), policy: ValidationPolicy(leeway: 0))
+            try Self.verify(try Self.token(Self.expiring(in: 0)), policy: ValidationPolicy(leeway: .zero))
         }
-        #expect(ValidationPolicy(leeway: -5).leeway == 0)
+        #expect(ValidationPolicy(leeway: .seconds(-5)).leeway == .zero)
+    }
+
+    @Test("a fractional leeway counts exactly; errors report it in whole seconds, rounded down")
+    func fractionalLeeway() throws {
+        let token = try Self.token(Self.expiring(in: 0))
+        var policy = ValidationPolicy(leeway: .milliseconds(1500))
+        #expect(try Self.verify(token, policy: policy, at: Self.now + 1.4).claims.subject == "alice")
+        let error = expectError(TokenValidationError.expired(secondsAgo: 1, leeway: 1)) { try Self.verify(token, policy: policy, at: Self.now + 1.5) }
+        #expect(error?.description == "token expired 1 s ago (leeway 1 s)")
+        // Set after initialization, the new leeway applies (its seconds are kept beside it for speed).
+        policy.leeway = .seconds(2)
+        #expect(try Self.verify(token, policy: policy, at: Self.now + 1.5).claims.subject == "alice")
+        policy.leeway = .zero
+        expectError(TokenValidationError.expired(secondsAgo: 0, leeway: 0)) { try Self.verify(token, policy: policy, at: Self.now + 0.5) }
+        policy.maxTokenAge = .milliseconds(500)
+        expectError(TokenValidationError.missingClaim("iat")) { try Self.verify(token, policy: policy, at: Self.now - 1) }
     }
 
     // MARK: - nbf and iat
@@ -134,7 +150,7 @@ struct ClaimsTests {
 
     @Test("a token older than the policy's maximum age is refused; the limit needs iat")
     func maxTokenAge() throws {
-        let policy = ValidationPolicy(maxTokenAge: 600)
+        let policy = ValidationPolicy(maxTokenAge: .seconds(600))
         let old = JWTClaims(subject: "alice", expiresAt: testNow.addingTimeInterval(600), issuedAt: testNow.addingTimeInterval(-700))
         expectError(TokenValidationError.tooOld(ageSeconds: 700, maxAge: 600), mentioning: ["700 s ago", "maximum age of 600 s"]) {
             try Self.verify(try Self.token(old), policy: policy)

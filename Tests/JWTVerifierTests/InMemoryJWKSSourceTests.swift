@@ -10,27 +10,33 @@ struct InMemoryJWKSSourceTests {
     @Test("The in-memory source answers conditional fetches and fails on demand")
     func source() async throws {
         let key = try Fixture.key()
-        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], etag: "e1", maxAge: 90)
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], etag: "e1", maxAge: .seconds(90))
         guard case .document(_, let etag, let maxAge) = try await source.fetch(ifNoneMatch: nil) else {
             Issue.record("expected a document")
             return
         }
-        #expect(etag == "e1" && maxAge == 90)
-        #expect(try await source.fetch(ifNoneMatch: "e1") == .notModified(maxAge: 90))
+        #expect(etag == "e1" && maxAge == .seconds(90))
+        #expect(try await source.fetch(ifNoneMatch: "e1") == .notModified(maxAge: .seconds(90)))
         await source.fail(with: .httpStatus(url: "memory:jwks", status: 502))
         await #expect(throws: JWKSFetchError.httpStatus(url: "memory:jwks", status: 502)) { try await source.fetch(ifNoneMatch: nil) }
         await source.recover()
-        #expect(try await source.fetch(ifNoneMatch: "e1") == .notModified(maxAge: 90))
+        #expect(try await source.fetch(ifNoneMatch: "e1") == .notModified(maxAge: .seconds(90)))
         #expect(await source.fetchCount == 4)
     }
 
     @Test("Configured timings: custom TTL bounds, cooldown and stale window")
     func customTimings() async throws {
         let key = try Fixture.key()
-        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 1)
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: .seconds(1))
         let cache = JWKSCache(
             source: source,
-            configuration: .init(minimumTTL: 10, maximumTTL: 20, unknownKeyCooldown: 5, staleWindow: 15, retryInterval: 5)
+            configuration: .init(
+                minimumTTL: .seconds(10),
+                maximumTTL: .seconds(20),
+                unknownKeyCooldown: .seconds(5),
+                staleWindow: .seconds(15),
+                retryInterval: .seconds(5)
+            )
         )
         let header = try Fixture.header(kid: key.keyID)
         try await cache.prefetch(now: t0)
@@ -70,11 +76,11 @@ struct InMemoryJWKSSourceTests {
     @Test("An empty key list replacing good keys is a failed fetch: the good keys stay (issue 9)")
     func emptySetAfterGoodKeysIsAFailure() async throws {
         let key = try Fixture.key()
-        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 60)
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: .seconds(60))
         let cache = JWKSCache(source: source)
         try await cache.prefetch(now: t0)
         // A broken issuer answering {"keys":[]} must not make every token fail: it is an outage, not a rotation.
-        await source.publish(Array(#"{"keys":[]}"#.utf8), maxAge: 60)
+        await source.publish(Array(#"{"keys":[]}"#.utf8), maxAge: .seconds(60))
         #expect(try await cache.key(for: try Fixture.header(kid: key.keyID), now: t0.addingTimeInterval(61)).keyID == key.keyID)
         #expect(await cache.status.keyIDs == [key.keyID!])
         #expect(await cache.status.lastError == .emptyKeySet(url: "memory:jwks"))

@@ -8,31 +8,31 @@ import Testing
 struct JWKSFreshnessTests {
     let t0 = Fixture.t0
     let configuration = JWKSCache.Configuration(
-        minimumTTL: 60,
-        maximumTTL: 3600,
-        defaultTTL: 600,
+        minimumTTL: .seconds(60),
+        maximumTTL: .seconds(3600),
+        defaultTTL: .seconds(600),
         refreshAhead: 0.8,
-        staleWindow: 1800
+        staleWindow: .seconds(1800)
     )
 
     @Test(
         "max-age is clamped to [minimum, maximum]; absent gives the default",
         arguments: [
-            (5.0, 60.0), (60, 60), (300, 300), (3600, 3600), (999_999, 3600),
+            (5.0, 60.0), (60, 60), (300, 300), (3600, 3600), (999_999, 3600), (1e18, 3600),
         ]
     )
     func ttlClamped(maxAge: Double, ttl: Double) {
-        #expect(JWKSFreshness.ttl(maxAge: maxAge, configuration: configuration) == ttl)
+        #expect(JWKSFreshness.ttl(maxAge: .seconds(maxAge), configuration: configuration) == .seconds(ttl))
     }
 
     @Test("No max-age: the default TTL")
     func defaultTTL() {
-        #expect(JWKSFreshness(fetchedAt: t0, maxAge: nil, configuration: configuration).ttl == 600)
+        #expect(JWKSFreshness(fetchedAt: t0, maxAge: nil, configuration: configuration).ttl == .seconds(600))
     }
 
     @Test("Each state begins exactly at its boundary")
     func boundaries() {
-        let freshness = JWKSFreshness(fetchedAt: t0, maxAge: 300, configuration: configuration)
+        let freshness = JWKSFreshness(fetchedAt: t0, maxAge: .seconds(300), configuration: configuration)
         #expect(freshness.refreshDueAt == t0.addingTimeInterval(240))
         #expect(freshness.expiresAt == t0.addingTimeInterval(300))
         #expect(freshness.usableUntil == t0.addingTimeInterval(2100))
@@ -47,8 +47,8 @@ struct JWKSFreshnessTests {
 
     @Test("refreshAhead 1 means no refresh-ahead window; a zero stale window means unusable at expiry")
     func degenerateSettings() {
-        let strict = JWKSCache.Configuration(refreshAhead: 1, staleWindow: 0)
-        let freshness = JWKSFreshness(fetchedAt: t0, ttl: 100, configuration: strict)
+        let strict = JWKSCache.Configuration(refreshAhead: 1, staleWindow: .zero)
+        let freshness = JWKSFreshness(fetchedAt: t0, ttl: .seconds(100), configuration: strict)
         #expect(freshness.state(at: t0.addingTimeInterval(99)) == .fresh)
         #expect(freshness.state(at: t0.addingTimeInterval(100)) == .unusable)
     }

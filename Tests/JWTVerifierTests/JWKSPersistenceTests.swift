@@ -16,7 +16,7 @@ struct JWKSPersistenceTests {
     /// A first life: a source serving `key` (max-age 300 s), one good fetch at `t0`, saved in a new directory.
     func savedOnce(_ key: JWSSigningKey) async throws -> (directory: String, source: InMemoryJWKSSource, persistence: JWKSPersistence) {
         let directory = Self.directory()
-        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 300)
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: .seconds(300))
         let persistence = JWKSPersistence(directory: directory)
         try await JWKSCache(source: source, persistence: persistence).prefetch(now: t0)
         return (directory, source, persistence)
@@ -32,7 +32,7 @@ struct JWKSPersistenceTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let key = try Fixture.key(kid: "k1")
         let token = try Fixture.token(key)
-        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 300)
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: .seconds(300))
         let persistence = JWKSPersistence(directory: directory)
 
         // First life: one good fetch, saved.
@@ -94,7 +94,7 @@ struct JWKSPersistenceTests {
         let restarted = JWKSCache(source: source, persistence: persistence)
         #expect(try await verifier(restarted).verify(try Fixture.token(old), now: t0.addingTimeInterval(400)).keyID == "old")
         // The issuer is back, rotated: the retry (after the retry interval) brings the new set.
-        await source.publish(keys: [new.verificationKey.publicJWK!], maxAge: 300)
+        await source.publish(keys: [new.verificationKey.publicJWK!], maxAge: .seconds(300))
         let later = t0.addingTimeInterval(400 + 31)
         #expect(try await verifier(restarted).verify(try Fixture.token(new), now: later).keyID == "new")
         #expect(await restarted.status.keyIDs == ["new"])

@@ -12,7 +12,7 @@ struct JWKSRefreshServiceTests {
         let t0 = Fixture.t0
         let clock = ManualClock(start: t0)
         let key = try Fixture.key(kid: "k1")
-        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 100)
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: .seconds(100))
         let cache = JWKSCache(source: source)
         let service = JWKSRefreshService(cache: cache, clock: clock)
         try await testGracefulShutdown { trigger in

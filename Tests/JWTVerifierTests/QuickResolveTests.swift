@@ -13,7 +13,7 @@ struct QuickResolveTests {
     @Test("answers from the current set until the refresh-ahead point; defers for unknown kids and mismatched keys")
     func quietWindow() async throws {
         let key = try Fixture.key()
-        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 100)
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: .seconds(100))
         let cache = JWKSCache(source: source)
         let header = try Fixture.header(kid: key.keyID)
         #expect(cache.quickResolve(header, now: t0) == nil)  // nothing fetched yet
@@ -37,11 +37,11 @@ struct QuickResolveTests {
     func newGeneration() async throws {
         let old = try Fixture.key()
         let new = try Fixture.key()
-        let source = InMemoryJWKSSource(keys: [old.verificationKey.publicJWK!], maxAge: 100)
+        let source = InMemoryJWKSSource(keys: [old.verificationKey.publicJWK!], maxAge: .seconds(100))
         let cache = JWKSCache(source: source)
         try await cache.prefetch(now: t0)
         let before = try #require(cache.quickResolve(try Fixture.header(kid: old.keyID), now: t0))
-        await source.publish(keys: [old.verificationKey.publicJWK!, new.verificationKey.publicJWK!], maxAge: 100)
+        await source.publish(keys: [old.verificationKey.publicJWK!, new.verificationKey.publicJWK!], maxAge: .seconds(100))
         // The unknown kid goes through the actor, which refetches (past the 30 s cooldown of the prefetch);
         // afterwards the quick path knows both keys.
         #expect(cache.quickResolve(try Fixture.header(kid: new.keyID), now: t0.addingTimeInterval(31)) == nil)
@@ -56,11 +56,11 @@ struct QuickResolveTests {
     func removedKid() async throws {
         let old = try Fixture.key()
         let new = try Fixture.key()
-        let source = InMemoryJWKSSource(keys: [old.verificationKey.publicJWK!], maxAge: 100)
+        let source = InMemoryJWKSSource(keys: [old.verificationKey.publicJWK!], maxAge: .seconds(100))
         let cache = JWKSCache(source: source)
         try await cache.prefetch(now: t0)
         #expect(cache.quickResolve(try Fixture.header(kid: old.keyID), now: t0.addingTimeInterval(1)) != nil)
-        await source.publish(keys: [new.verificationKey.publicJWK!], maxAge: 100)  // old revoked at the issuer
+        await source.publish(keys: [new.verificationKey.publicJWK!], maxAge: .seconds(100))  // old revoked at the issuer
         _ = try await cache.resolve(try Fixture.header(kid: new.keyID), now: t0.addingTimeInterval(31))  // refetch
         #expect(cache.quickResolve(try Fixture.header(kid: old.keyID), now: t0.addingTimeInterval(32)) == nil)
         await #expect(throws: VerifierError.self) {
@@ -71,7 +71,7 @@ struct QuickResolveTests {
     @Test("a 304 refresh extends the quick window from the time of the refresh")
     func notModifiedExtends() async throws {
         let key = try Fixture.key()
-        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], etag: "e1", maxAge: 100)
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], etag: "e1", maxAge: .seconds(100))
         let cache = JWKSCache(source: source)
         let header = try Fixture.header(kid: key.keyID)
         try await cache.prefetch(now: t0)

@@ -52,7 +52,7 @@ struct TLSTrustTests {
                 await server.endpoints.set("/jwks", .jwks(document, etag: "\"v1\"", cacheControl: "max-age=60"))
                 for host in ["127.0.0.1", "localhost"] {
                     let source = try HTTPJWKSSource(url: server.url("/jwks", host: host), client: client, options: .init(trustRoots: roots))
-                    #expect(try await source.fetch(ifNoneMatch: nil) == .document(document, etag: "\"v1\"", maxAge: 60), "\(host)")
+                    #expect(try await source.fetch(ifNoneMatch: nil) == .document(document, etag: "\"v1\"", maxAge: .seconds(60)), "\(host)")
                 }
                 let cache = try JWKSCache(url: server.url("/jwks"), client: client, options: .init(trustRoots: roots))
                 try await cache.prefetch(now: Fixture.t0)

@@ -237,10 +237,10 @@ struct VerifierTests {
     func tokenCache() async throws {
         let key = try Fixture.key()
         let other = try Fixture.key()
-        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 60)
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: .seconds(60))
         let verifier = verifier(
             source,
-            configuration: .init(audiences: [Fixture.audience], tokenCache: .init(maxEntries: 3, ttl: 120))
+            configuration: .init(audiences: [Fixture.audience], tokenCache: .init(maxEntries: 3, ttl: .seconds(120)))
         )
         let cache = try #require(verifier.tokenCache)
         let token = try Fixture.token(key, lifetime: 100, claims: ["scope": "a"])
@@ -268,7 +268,7 @@ struct VerifierTests {
         _ = try await verifier.verify(long, now: t0.addingTimeInterval(160))
         _ = try await verifier.verify(long, now: t0.addingTimeInterval(161))
         let hitsBefore = cache.hits
-        await source.publish(keys: [other.verificationKey.publicJWK!], maxAge: 60)
+        await source.publish(keys: [other.verificationKey.publicJWK!], maxAge: .seconds(60))
         await expectRefusal(VerifierError.keyNotFound(kid: key.keyID, algorithm: .ES256, url: "memory:jwks", suppressedFor: 30)) {
             try await verifier.verify(long, now: t0.addingTimeInterval(200))
         }
@@ -283,12 +283,12 @@ struct VerifierTests {
     func tokenCacheGeneration() async throws {
         let key = try Fixture.key()
         let other = try Fixture.key()
-        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: 600)
-        let verifier = verifier(source, configuration: .init(audiences: [Fixture.audience], tokenCache: .init(ttl: 3600)))
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!], maxAge: .seconds(600))
+        let verifier = verifier(source, configuration: .init(audiences: [Fixture.audience], tokenCache: .init(ttl: .seconds(3600))))
         let cache = try #require(verifier.tokenCache)
         let token = try Fixture.token(key)
         _ = try await verifier.verify(token, now: t0)
-        await source.publish(keys: [key.verificationKey.publicJWK!, other.verificationKey.publicJWK!], maxAge: 600)
+        await source.publish(keys: [key.verificationKey.publicJWK!, other.verificationKey.publicJWK!], maxAge: .seconds(600))
         _ = try await verifier.verify(token, now: t0.addingTimeInterval(601))  // hit, stale generation: verified again
         _ = try await verifier.verify(token, now: t0.addingTimeInterval(602))  // hit, current generation
         #expect(cache.hits == 2)

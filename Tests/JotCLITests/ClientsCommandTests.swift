@@ -74,7 +74,7 @@ struct ClientsCommandTests {
             #expect(record.scopes == ["photos.read", "pangolins", "extra"])
             #expect(record.audiences == ["https://pangolin.example", "https://zoo.example"])
             #expect(record.grants == [.clientCredentials])
-            #expect(record.tokenTTL == 120)
+            #expect(record.tokenTTL == .seconds(120))
             #expect(snapshot.acceptsSecret["photo-service"] == true)
 
             // The secret is not in the file, only its hash.
@@ -140,7 +140,7 @@ struct ClientsCommandTests {
             await #expect(throws: ClientStoreError.invalidClientID("bad id")) {
                 try await ClientsCommand.Add.parse(["bad id", "--database", path]).run()
             }
-            await #expect(throws: ClientStoreError.invalidTokenTTL(0)) {
+            await #expect(throws: ClientStoreError.invalidTokenTTL(.zero)) {
                 try await ClientsCommand.Add.parse(["other", "--database", path, "--token-ttl", "0"]).run()
             }
             await #expect(throws: ClientStoreError.clientNotFound("nobody")) {

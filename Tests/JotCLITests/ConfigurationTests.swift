@@ -88,8 +88,26 @@ struct ConfigurationTests {
             #expect(configuration.issuer == "https://issuer.example")
             #expect(configuration.audiences == ["c"])
             #expect(configuration.algorithm == .EdDSA)
-            #expect(configuration.jwksMaxAge == 60)
+            #expect(configuration.jwksMaxAge == .seconds(60))
         }
+    }
+
+    @Test("--token-ttl and --jwks-max-age stay whole seconds at the command line and become Durations: exp = iat + 300")
+    func intervalFlags() async throws {
+        let configuration = try await ServeCommand.parse(["--token-ttl", "300", "--jwks-max-age", "120"]).resolvedConfiguration(environment: [:])
+        #expect(configuration.tokenTTL == .seconds(300))
+        #expect(configuration.jwksMaxAge == .seconds(120))
+        let key = try JWSSigningKey.generate(.ES256)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let ring = LoadedKeySet(
+            records: [KeyRecord(keyID: key.keyID!, algorithm: .ES256, state: .current, createdAt: now, publishedAt: now, activatedAt: now)],
+            keys: [key.keyID!: key],
+            fingerprint: "test"
+        )
+        let issued = try TokenMinter(configuration: configuration).mint(username: "alice", scopes: [], audiences: ["jot"], ring: ring, now: now)
+        let claims = try key.verificationKey.verify(issued.token, policy: ValidationPolicy(requiredClaims: ["exp", "iat"]), now: now).claims
+        #expect(claims.expiresAt == claims.issuedAt.map { $0 + 300 })
+        #expect(issued.expiresIn == .seconds(300))
     }
 
     @Test("HTTPS and the network limits come from the file too, below their variables and flags")

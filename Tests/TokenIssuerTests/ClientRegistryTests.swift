@@ -66,7 +66,7 @@ struct ClientRegistryTests {
                 scopes: ["photos.read", "pangolins", "photos.read"],
                 audiences: ["https://b.example", "https://a.example"],
                 grants: [.clientCredentials, .clientCredentials],
-                tokenTTL: 120
+                tokenTTL: .seconds(120)
             )
             #expect(
                 added
@@ -75,7 +75,7 @@ struct ClientRegistryTests {
                         scopes: ["photos.read", "pangolins"],
                         audiences: ["https://b.example", "https://a.example"],
                         grants: [.clientCredentials],
-                        tokenTTL: 120,
+                        tokenTTL: .seconds(120),
                         createdAt: clock.now
                     )
             )
@@ -142,7 +142,7 @@ struct ClientRegistryTests {
                 scopes: [String] = [],
                 audiences: [String] = [],
                 grants: [GrantType] = [.clientCredentials],
-                tokenTTL: Int? = nil
+                tokenTTL: Duration? = nil
             ) async -> ClientStoreError? {
                 await Self.error {
                     try await registry.add(id: id, secret: secret, scopes: scopes, audiences: audiences, grants: grants, tokenTTL: tokenTTL)
@@ -173,10 +173,12 @@ struct ClientRegistryTests {
             #expect(await refused(audiences: [""]) == .invalidAudience(""))
             #expect(await refused(audiences: [String(repeating: "a", count: 201)]) == .invalidAudience(String(repeating: "a", count: 201)))
             #expect(await refused(grants: []) == .noGrants)
-            #expect(await refused(tokenTTL: 0) == .invalidTokenTTL(0))
-            #expect(await refused(tokenTTL: -5) == .invalidTokenTTL(-5))
-            #expect(await refused(tokenTTL: 86_401) == .invalidTokenTTL(86_401))
-            #expect(await refused(id: "svc3", tokenTTL: 86_400) == nil)
+            #expect(await refused(tokenTTL: .seconds(0)) == .invalidTokenTTL(.seconds(0)))
+            #expect(await refused(tokenTTL: .seconds(-5)) == .invalidTokenTTL(.seconds(-5)))
+            #expect(await refused(tokenTTL: .seconds(86_401)) == .invalidTokenTTL(.seconds(86_401)))
+            // The column holds whole seconds: a fraction is refused, not rounded.
+            #expect(await refused(tokenTTL: .milliseconds(1500)) == .invalidTokenTTL(.milliseconds(1500)))
+            #expect(await refused(id: "svc3", tokenTTL: .seconds(86_400)) == nil)
 
             let stored = try await registry.list().map(\.id)
             #expect(stored == [longest, "svc2", "svc3"])
@@ -185,6 +187,8 @@ struct ClientRegistryTests {
 
     @Test("error descriptions name the fix and never contain a secret")
     func descriptions() {
+        #expect(ClientStoreError.invalidTokenTTL(.seconds(0)).description == "invalid token lifetime 0 s: give 1 to 86400 seconds")
+        #expect(ClientStoreError.invalidTokenTTL(.milliseconds(1500)).description == "invalid token lifetime 1.5 s: give 1 to 86400 seconds")
         #expect(ClientStoreError.clientExists("svc").description.contains("already exists"))
         #expect(ClientStoreError.clientNotFound("svc").description.contains("jot clients list"))
         #expect(ClientStoreError.invalidClientID("a b").description.contains("1–64 letters"))
@@ -275,13 +279,13 @@ struct ClientRegistryTests {
                     scopes: ["a", "b"],
                     audiences: ["https://x.example"],
                     grants: [.clientCredentials],
-                    tokenTTL: 60
+                    tokenTTL: .seconds(60)
                 )
             }
             try await Self.withSQLite(path: path) { table in
                 let registry = ClientRegistry(table: table)
                 let record = try #require(try await registry.authenticate(id: "svc", secret: Self.secret))
-                #expect(record.scopes == ["a", "b"] && record.audiences == ["https://x.example"] && record.tokenTTL == 60)
+                #expect(record.scopes == ["a", "b"] && record.audiences == ["https://x.example"] && record.tokenTTL == .seconds(60))
                 #expect(record.grants == [.clientCredentials])
             }
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))

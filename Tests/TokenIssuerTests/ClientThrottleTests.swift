@@ -29,7 +29,7 @@ struct ClientThrottleTests {
             Issue.record("ten failures did not refuse the client id")
             return
         }
-        #expect(refusal.scope == .user && refusal.retryAfter > 0)
+        #expect(refusal.scope == .user && refusal.retryAfter > .zero)
     }
 
     @Test("logins still charge at admission: their in-flight limit stays")

@@ -18,7 +18,7 @@ struct GrantStoreTests {
     }
 
     static func withStore(_ backend: Backend, clock: ManualClock, _ body: (GrantStore) async throws -> Void) async throws {
-        let lifetimes = GrantStore.Lifetimes(code: 60, refreshAbsolute: 1000, refreshIdle: 100, session: 50)
+        let lifetimes = GrantStore.Lifetimes(code: .seconds(60), refreshAbsolute: .seconds(1000), refreshIdle: .seconds(100), session: .seconds(50))
         switch backend {
         case .memory:
             try await body(GrantStore(table: InMemoryGrantTable(), lifetimes: lifetimes, clock: clock))

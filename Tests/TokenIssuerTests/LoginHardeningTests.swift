@@ -127,7 +127,7 @@ struct LoginHardeningTests {
             Issue.record("a third attempt in flight was admitted")
             return
         }
-        #expect(refusal == LoginThrottle.Refusal(scope: .address, retryAfter: 1))
+        #expect(refusal == LoginThrottle.Refusal(scope: .address, retryAfter: .seconds(1)))
         guard case .success = throttle.admit(username: "u3", address: "10", now: t0) else {
             Issue.record("another address was refused")
             return

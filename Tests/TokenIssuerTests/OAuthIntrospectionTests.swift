@@ -178,7 +178,7 @@ struct OAuthIntrospectionTests {
                         clientID: "photo-service",
                         scopes: ["pangolins"],
                         audiences: ["pangolin-service"],
-                        lifetime: 300
+                        lifetime: .seconds(300)
                     ),
                     ring: fixture.holder.current,
                     now: now
@@ -192,7 +192,7 @@ struct OAuthIntrospectionTests {
                         clientID: "photo-service",
                         scopes: ["pangolins"],
                         audiences: ["pangolin-service"],
-                        lifetime: 300
+                        lifetime: .seconds(300)
                     ),
                     ring: testRing([foreignKey]),
                     now: now
@@ -254,7 +254,7 @@ struct OAuthIntrospectionTests {
                         clientID: "photo-service",
                         scopes: [],
                         audiences: ["pangolin-service"],
-                        lifetime: 300
+                        lifetime: .seconds(300)
                     ),
                     ring: LoadedKeySet.empty.addingSecretKey(other),
                     now: fixture.clock.now

@@ -54,14 +54,21 @@ struct OAuthFixture: @unchecked Sendable {
             audiences: photoAudiences,
             grants: [.clientCredentials]
         )
-        try await clients.add(id: "courier", secret: courierSecret, scopes: ["parcels"], audiences: [], grants: [.clientCredentials], tokenTTL: 60)
+        try await clients.add(
+            id: "courier",
+            secret: courierSecret,
+            scopes: ["parcels"],
+            audiences: [],
+            grants: [.clientCredentials],
+            tokenTTL: .seconds(60)
+        )
         try await clients.add(
             id: "marathon",
             secret: marathonSecret,
             scopes: [],
             audiences: ["https://pangolin.example"],
             grants: [.clientCredentials],
-            tokenTTL: 86_400
+            tokenTTL: .seconds(86_400)
         )
         try await clients.add(id: "odd.client~1", secret: oddSecret, scopes: ["x"], audiences: [], grants: [.clientCredentials])
         try await clients.add(id: "colon", secret: colonSecret, scopes: [], audiences: [], grants: [.clientCredentials])

@@ -36,7 +36,7 @@ struct OAuthTokenEndpointTests {
                 policy: ValidationPolicy(
                     issuers: [OAuthFixture.issuer],
                     audiences: ["https://pangolin.example"],
-                    leeway: 0,
+                    leeway: .zero,
                     requiredClaims: ["iss", "sub", "aud", "client_id", "scope", "iat", "exp", "jti"],
                     expectedType: "at+jwt"
                 ),

@@ -42,7 +42,7 @@ struct SigningFixture: Sendable {
             activatedAt: now
         )
         let ring = LoadedKeySet(records: [record], keys: [record.keyID: signingKey], fingerprint: "benchmark")
-        let configuration = IssuerConfiguration(issuer: issuer, audiences: ["jot"], tokenTTL: 300, algorithm: algorithm)
+        let configuration = IssuerConfiguration(issuer: issuer, audiences: ["jot"], tokenTTL: .seconds(300), algorithm: algorithm)
         let minter = TokenMinter(configuration: configuration)
         let fixedJTI = TokenMinter.randomJWTID()
         let fixedMinter = TokenMinter(configuration: configuration, makeJWTID: { fixedJTI })

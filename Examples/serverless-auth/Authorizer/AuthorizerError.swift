@@ -1,3 +1,5 @@
+import JOSE
+
 /// Why the documented authorizer refused a token, or why its cache cannot be configured so.
 enum AuthorizerError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The token is malformed, not signed by the key, expired, or lacks the documented `user` claim. The sample
@@ -14,7 +16,7 @@ enum AuthorizerError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unauthorized(let reason):
             "Unauthorized: \(reason)"
         case .invalidCacheTTL(let seconds):
-            "authorizer cache TTL of \(seconds) s is out of range: use 0 (no caching) to \(AuthorizerPolicyCache.maximumTTL) s (default \(AuthorizerPolicyCache.defaultTTL) s)"
+            "authorizer cache TTL of \(seconds) s is out of range: use 0 (no caching) to \(AuthorizerPolicyCache.maximumTTL.wholeSeconds()) s (default \(AuthorizerPolicyCache.defaultTTL.wholeSeconds()) s)"
         case .invalidCacheSize(let size):
             "authorizer cache size \(size) must be at least 1 entry; to turn caching off use a TTL of 0"
         }

@@ -1,3 +1,4 @@
+import JOSE
 import JWTVerifier
 
 #if canImport(FoundationEssentials)
@@ -18,16 +19,16 @@ import Foundation
 /// Bounded in entries: when full, an expired or unused entry makes room, oldest first (``ExpiringStore``'s second
 /// chance). Time is passed in, never read.
 actor AuthorizerPolicyCache {
-    static let defaultTTL = 300
-    static let maximumTTL = 3600
+    static let defaultTTL: Duration = .seconds(300)
+    static let maximumTTL: Duration = .seconds(3600)
 
     struct Key: Hashable, Sendable {
         let token: String
         let resource: String
     }
 
-    /// Seconds a policy is reused; 0 means never.
-    nonisolated let ttl: Int
+    /// How long a policy is reused; zero means never.
+    nonisolated let ttl: Duration
     nonisolated let maxEntries: Int
     private var entries: ExpiringStore<Key, AuthorizerResponse>
 
@@ -39,11 +40,11 @@ actor AuthorizerPolicyCache {
     }
 
     /// - Parameters:
-    ///   - ttl: seconds, 0 (off) to 3600.
+    ///   - ttl: zero (off) to an hour.
     ///   - maxEntries: most policies kept.
     /// - Throws: ``AuthorizerError/invalidCacheTTL(seconds:)``, ``AuthorizerError/invalidCacheSize(_:)``.
-    init(ttl: Int, maxEntries: Int = 10_000) throws(AuthorizerError) {
-        guard (0...Self.maximumTTL).contains(ttl) else { throw .invalidCacheTTL(seconds: ttl) }
+    init(ttl: Duration, maxEntries: Int = 10_000) throws(AuthorizerError) {
+        guard (.zero...Self.maximumTTL).contains(ttl) else { throw .invalidCacheTTL(seconds: ttl.wholeSeconds()) }
         guard maxEntries >= 1 else { throw .invalidCacheSize(maxEntries) }
         self.ttl = ttl
         self.maxEntries = maxEntries
@@ -61,8 +62,8 @@ actor AuthorizerPolicyCache {
 
     /// Keeps `response` for this token and resource until the earlier of `now + ttl` and `tokenExpiresAt`.
     func store(_ response: AuthorizerResponse, token: String, resource: String, tokenExpiresAt: Date?, now: Date) {
-        guard ttl > 0 else { return }
-        var expiresAt = now.addingTimeInterval(TimeInterval(ttl))
+        guard ttl > .zero else { return }
+        var expiresAt = now.advanced(by: ttl)
         if let tokenExpiresAt, tokenExpiresAt < expiresAt { expiresAt = tokenExpiresAt }
         entries.insert(response, for: Key(token: token, resource: resource), expiresAt: expiresAt, now: now)
     }

@@ -31,7 +31,7 @@ struct TokenAuthorizer: Sendable {
     /// the algorithm pinned to the key accepted. The documented tokens name neither issuer nor audience: the key is
     /// the verifier's source for tokens without `iss` (a token that names an issuer is refused), and the audience
     /// check is skipped by its loudly named opt-out — the secret is this one service's own.
-    static let documentedConfiguration = Verifier.Configuration(audiences: [], allowInsecureAnyAudience: true, leeway: 0, requiredClaims: ["exp"])
+    static let documentedConfiguration = Verifier.Configuration(audiences: [], allowInsecureAnyAudience: true, leeway: .zero, requiredClaims: ["exp"])
 
     init(keys: JWSKeySet, cache: AuthorizerPolicyCache? = AuthorizerPolicyCache()) {
         self.verifier = Verifier(issuers: IssuerRegistry([:], tokensWithoutIssuer: .keys(keys)), configuration: Self.documentedConfiguration)

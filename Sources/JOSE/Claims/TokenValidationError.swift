@@ -1,4 +1,7 @@
 /// Why a token's claims (or its `typ`) were refused after its signature verified.
+///
+/// Times are whole seconds, as the messages show them: `expired` and `tooOld` count down, `notYetValid` and
+/// `issuedInFuture` up; the policy's leeway and maximum age are rounded down.
 public enum TokenValidationError: Error, Sendable, Hashable, CustomStringConvertible {
     case expired(secondsAgo: Int, leeway: Int)
     case notYetValid(inSeconds: Int, leeway: Int)

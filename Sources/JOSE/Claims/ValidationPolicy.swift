@@ -13,42 +13,56 @@ public struct ValidationPolicy: Sendable {
     public var issuers: Set<String>?
     /// Accepted audiences: the token's `aud` must contain one of them; `nil` does not check the audience.
     public var audiences: Set<String>?
-    /// Clock-skew allowance for `exp`, `nbf` and `iat`, in seconds.
-    public var leeway: Int
+    /// Clock-skew allowance for `exp`, `nbf` and `iat` (negative counts as zero).
+    public var leeway: Duration {
+        didSet { leewaySeconds = Self.seconds(leeway) }
+    }
     /// Claims that must be present. `exp` by default.
     public var requiredClaims: Set<String>
     /// The expected `typ` header (for example `at+jwt`, RFC 9068); `nil` does not check it.
     public var expectedType: String?
     /// Algorithms accepted at all; `nil` accepts any algorithm a key is bound to.
     public var allowedAlgorithms: Set<JWSAlgorithm>?
-    /// Maximum age since `iat`, in seconds; `nil` does not limit it.
-    public var maxTokenAge: Int?
+    /// Maximum age since `iat`; `nil` does not limit it.
+    public var maxTokenAge: Duration? {
+        didSet { maxTokenAgeSeconds = maxTokenAge?.inSeconds }
+    }
     /// Longest token accepted, in bytes, checked before any parsing.
     public var maxTokenLength: Int
     /// Header parameters that may be listed in `crit`.
     public var understoodCriticalHeaders: Set<String>
+    /// ``leeway`` and ``maxTokenAge`` in seconds, converted once rather than for every token.
+    private var leewaySeconds: Double
+    private var maxTokenAgeSeconds: Double?
 
     public init(
         issuers: Set<String>? = nil,
         audiences: Set<String>? = nil,
-        leeway: Int = 30,
+        leeway: Duration = .seconds(30),
         requiredClaims: Set<String> = ["exp"],
         expectedType: String? = nil,
         allowedAlgorithms: Set<JWSAlgorithm>? = nil,
-        maxTokenAge: Int? = nil,
+        maxTokenAge: Duration? = nil,
         maxTokenLength: Int = CompactJWS.defaultMaxLength,
         understoodCriticalHeaders: Set<String> = []
     ) {
         self.issuers = issuers
         self.audiences = audiences
-        self.leeway = max(0, leeway)
+        self.leeway = max(.zero, leeway)
+        self.leewaySeconds = Self.seconds(leeway)
         self.requiredClaims = requiredClaims
         self.expectedType = expectedType
         self.allowedAlgorithms = allowedAlgorithms
         self.maxTokenAge = maxTokenAge
+        self.maxTokenAgeSeconds = maxTokenAge?.inSeconds
         self.maxTokenLength = maxTokenLength
         self.understoodCriticalHeaders = understoodCriticalHeaders
     }
+
+    private static func seconds(_ leeway: Duration) -> Double { max(0, leeway.inSeconds) }
+
+    /// The leeway as errors report it: whole seconds, rounded down.
+    private var reportedLeeway: Int { max(.zero, leeway).wholeSeconds() }
 
     /// Checks the header parts of the policy (allowed algorithms, `typ`); cheap, done before cryptography.
     public func validate(header: JWSHeader) throws {
@@ -70,7 +84,7 @@ public struct ValidationPolicy: Sendable {
     /// Checks the claims against the policy at time `now`.
     public func validate(claims: JWTClaims, now: Date) throws(TokenValidationError) {
         let now = now.timeIntervalSince1970
-        let leeway = Double(leeway)
+        let leeway = leewaySeconds
         // The first missing claim in name order is reported (without sorting the set for every token).
         var missing: String? = nil
         for name in requiredClaims where claims.object[name] == nil {
@@ -79,19 +93,19 @@ public struct ValidationPolicy: Sendable {
         }
         if let missing { throw .missingClaim(missing) }
         if let exp = claims.expiresAt, now >= exp + leeway {
-            throw .expired(secondsAgo: Int((now - exp).rounded(.down)), leeway: self.leeway)
+            throw .expired(secondsAgo: Int((now - exp).rounded(.down)), leeway: reportedLeeway)
         }
         if let nbf = claims.notBefore, now + leeway < nbf {
-            throw .notYetValid(inSeconds: Int((nbf - now).rounded(.up)), leeway: self.leeway)
+            throw .notYetValid(inSeconds: Int((nbf - now).rounded(.up)), leeway: reportedLeeway)
         }
         if let iat = claims.issuedAt {
             if now + leeway < iat {
-                throw .issuedInFuture(inSeconds: Int((iat - now).rounded(.up)), leeway: self.leeway)
+                throw .issuedInFuture(inSeconds: Int((iat - now).rounded(.up)), leeway: reportedLeeway)
             }
-            if let maxTokenAge, now - iat > Double(maxTokenAge) + leeway {
-                throw .tooOld(ageSeconds: Int((now - iat).rounded(.down)), maxAge: maxTokenAge)
+            if let maxTokenAge, let maxTokenAgeSeconds, now - iat > maxTokenAgeSeconds + leeway {
+                throw .tooOld(ageSeconds: Int((now - iat).rounded(.down)), maxAge: maxTokenAge.wholeSeconds())
             }
-        } else if maxTokenAge != nil {
+        } else if maxTokenAgeSeconds != nil {
             throw .missingClaim("iat")
         }
         if let issuers {

@@ -8,13 +8,16 @@ public import Foundation
 
 /// A point in wall-clock time is an instant of the package's clocks: tokens (`exp`, `nbf`, `iat`), key timestamps and
 /// JWKS freshness are wall-clock facts, so ``WallClock``'s instants are `Date`s and its intervals `Duration`s.
+///
+/// These two are the package's `Date` arithmetic: `date.advanced(by: .seconds(300))` for a deadline,
+/// `earlier.duration(to: later)` for the time between two instants.
 extension Date: @retroactive InstantProtocol {
     public func advanced(by duration: Duration) -> Date {
-        addingTimeInterval(TimeInterval(duration.components.seconds) + TimeInterval(duration.components.attoseconds) / 1e18)
+        addingTimeInterval(duration.inSeconds)
     }
 
     public func duration(to other: Date) -> Duration {
-        .seconds(other.timeIntervalSince(self))
+        .seconds(clamping: other.timeIntervalSince(self))
     }
 }
 

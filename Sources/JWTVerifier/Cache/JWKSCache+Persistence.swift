@@ -16,9 +16,9 @@ extension JWKSCache {
             url: url,
             document: String(decoding: snapshot.document, as: UTF8.self),
             etag: snapshot.etag,
-            maxAge: snapshot.maxAge,
+            maxAge: snapshot.maxAge?.inSeconds,
             fetchedAt: snapshot.fetchedAt.timeIntervalSince1970,
-            ttl: snapshot.freshness.ttl
+            ttl: snapshot.freshness.ttl.inSeconds
         )
         do {
             try persistence.save(record)
@@ -44,11 +44,13 @@ extension JWKSCache {
             logger.warning("Saved JWKS unreadable; ignored", metadata: ["jwks.file": .string(file), "jwks.error": .string("\(error)")])
             return
         }
+        // The file keeps seconds (files written by earlier versions read the same); durations from here on.
         let fetchedAt = Date(timeIntervalSince1970: record.fetchedAt)
+        let ttl = Duration.seconds(clamping: record.ttl)
         // Judged by the same rules as a set fetched now: usable only within its own stale window.
-        let freshness = JWKSFreshness(fetchedAt: fetchedAt, ttl: record.ttl, configuration: configuration)
+        let freshness = JWKSFreshness(fetchedAt: fetchedAt, ttl: ttl, configuration: configuration)
         let usableUntil = freshness.usableUntil
-        guard fetchedAt <= now, record.ttl >= 0, record.ttl <= configuration.maximumTTL else {
+        guard fetchedAt <= now, record.ttl >= 0, ttl <= configuration.maximumTTL else {
             logger.warning("Saved JWKS has an impossible fetch time or freshness; ignored", metadata: ["jwks.file": .string(file)])
             return
         }
@@ -72,7 +74,7 @@ extension JWKSCache {
             keySet: parsed.keySet,
             document: Array(record.document.utf8),
             etag: record.etag,
-            maxAge: record.maxAge,
+            maxAge: record.maxAge.map { .seconds(clamping: $0) },
             freshness: freshness,
             generation: generation
         )

@@ -36,39 +36,39 @@ public actor JWKSCache {
     /// Timings and limits of a cache.
     public struct Configuration: Sendable {
         /// Shortest freshness granted, whatever the server says (including `no-store`/`no-cache`).
-        public var minimumTTL: TimeInterval
+        public var minimumTTL: Duration
         /// Longest freshness granted, whatever the server says.
-        public var maximumTTL: TimeInterval
+        public var maximumTTL: Duration
         /// Freshness when the answer has no `max-age`.
-        public var defaultTTL: TimeInterval
+        public var defaultTTL: Duration
         /// Fraction of the TTL after which a lookup starts a background refresh.
         public var refreshAhead: Double
         /// After a fetch, how long unknown kids are answered from memory without refetching.
-        public var unknownKeyCooldown: TimeInterval
+        public var unknownKeyCooldown: Duration
         /// How long after expiry the last good set keeps answering while fetches fail.
-        public var staleWindow: TimeInterval
+        public var staleWindow: Duration
         /// Shortest interval between fetch attempts while fetches fail.
-        public var retryInterval: TimeInterval
+        public var retryInterval: Duration
         /// Limits and rules for reading the document (key count, size, symmetric keys refused by default).
         public var keySetOptions: JWKSet.Options
 
         public init(
-            minimumTTL: TimeInterval = 60,
-            maximumTTL: TimeInterval = 24 * 3600,
-            defaultTTL: TimeInterval = 600,
+            minimumTTL: Duration = .seconds(60),
+            maximumTTL: Duration = .seconds(24 * 3600),
+            defaultTTL: Duration = .seconds(600),
             refreshAhead: Double = 0.8,
-            unknownKeyCooldown: TimeInterval = 30,
-            staleWindow: TimeInterval = 3600,
-            retryInterval: TimeInterval = 30,
+            unknownKeyCooldown: Duration = .seconds(30),
+            staleWindow: Duration = .seconds(3600),
+            retryInterval: Duration = .seconds(30),
             keySetOptions: JWKSet.Options = JWKSet.Options()
         ) {
-            self.minimumTTL = max(0, minimumTTL)
+            self.minimumTTL = max(.zero, minimumTTL)
             self.maximumTTL = max(self.minimumTTL, maximumTTL)
             self.defaultTTL = defaultTTL
             self.refreshAhead = min(max(refreshAhead, 0), 1)
-            self.unknownKeyCooldown = max(0, unknownKeyCooldown)
-            self.staleWindow = max(0, staleWindow)
-            self.retryInterval = max(0, retryInterval)
+            self.unknownKeyCooldown = max(.zero, unknownKeyCooldown)
+            self.staleWindow = max(.zero, staleWindow)
+            self.retryInterval = max(.zero, retryInterval)
             self.keySetOptions = keySetOptions
         }
     }
@@ -96,7 +96,7 @@ public actor JWKSCache {
         var keySet: JWSKeySet
         var document: [UInt8]
         var etag: String?
-        var maxAge: TimeInterval?
+        var maxAge: Duration?
         var freshness: JWKSFreshness
         var generation: Int
 
@@ -249,7 +249,7 @@ public actor JWKSCache {
             kid: header.keyID,
             algorithm: header.algorithm,
             url: url,
-            suppressedFor: cooldownRemaining(now: now) ?? Int(configuration.unknownKeyCooldown.rounded(.up))
+            suppressedFor: cooldownRemaining(now: now) ?? configuration.unknownKeyCooldown.wholeSeconds(.up)
         )
     }
 
@@ -265,16 +265,17 @@ public actor JWKSCache {
         }
     }
 
+    /// Whole seconds (at least one) until the unknown-kid cooldown ends, `nil` when it has.
     private func cooldownRemaining(now: Date) -> Int? {
         guard let lastAttempt else { return nil }
-        let left = configuration.unknownKeyCooldown - now.timeIntervalSince(lastAttempt)
-        guard left > 0 else { return nil }
-        return max(1, Int(left.rounded(.up)))
+        let left = configuration.unknownKeyCooldown - lastAttempt.duration(to: now)
+        guard left > .zero else { return nil }
+        return max(1, left.wholeSeconds(.up))
     }
 
     private func retryAllowed(now: Date) -> Bool {
         guard let lastAttempt else { return true }
-        return now.timeIntervalSince(lastAttempt) >= configuration.retryInterval
+        return lastAttempt.duration(to: now) >= configuration.retryInterval
     }
 
     /// The set to answer from at `now`, refreshing it in the background or (when expired) in the foreground.
@@ -307,7 +308,7 @@ public actor JWKSCache {
             if outage == nil || retryAllowed(now: now) || inFlight != nil {
                 if case .succeeded = await startFetch(now: now).value, let current { return current }
             }
-            throw unavailable(staleWindow: Int(configuration.staleWindow), now: now)
+            throw unavailable(staleWindow: configuration.staleWindow.wholeSeconds(), now: now)
         }
     }
 
@@ -318,13 +319,13 @@ public actor JWKSCache {
         if due, inFlight != nil || outage == nil || retryAllowed(now: now) {
             _ = await startFetch(now: now).value
         }
-        let seconds: TimeInterval
+        let wait: Duration
         if outage == nil, let current {
-            seconds = current.freshness.refreshDueAt.timeIntervalSince(now)
+            wait = now.duration(to: current.freshness.refreshDueAt)
         } else {
-            seconds = configuration.retryInterval - now.timeIntervalSince(lastAttempt ?? now)
+            wait = configuration.retryInterval - (lastAttempt ?? now).duration(to: now)
         }
-        return .milliseconds(Int64(max(1, seconds) * 1000))
+        return max(.seconds(1), wait)
     }
 
     private func refreshInBackground(now: Date) {
@@ -393,7 +394,7 @@ public actor JWKSCache {
             current = snapshot
             save(snapshot)
             metrics.fetched(.notModified)
-            logger.debug("JWKS not modified", metadata: ["jwks.ttl": .stringConvertible(Int(snapshot.freshness.ttl))])
+            logger.debug("JWKS not modified", metadata: ["jwks.ttl": .stringConvertible(snapshot.freshness.ttl.wholeSeconds())])
         case .document(let bytes, let etag, let maxAge):
             let parsed: JWKSet
             do {
@@ -440,7 +441,7 @@ public actor JWKSCache {
                 "JWKS fetch recovered",
                 metadata: [
                     "jwks.failing_since": .string(outage.since.ISO8601Format()),
-                    "jwks.outage_seconds": .stringConvertible(Int(now.timeIntervalSince(outage.since))),
+                    "jwks.outage_seconds": .stringConvertible(outage.since.duration(to: now).wholeSeconds()),
                 ]
             )
             self.outage = nil

@@ -1,3 +1,5 @@
+import JOSE
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -24,29 +26,29 @@ struct JWKSFreshness: Sendable, Equatable {
     }
 
     let fetchedAt: Date
-    let ttl: TimeInterval
+    let ttl: Duration
     let refreshAhead: Double
-    let staleWindow: TimeInterval
+    let staleWindow: Duration
 
-    init(fetchedAt: Date, ttl: TimeInterval, configuration: JWKSCache.Configuration) {
+    init(fetchedAt: Date, ttl: Duration, configuration: JWKSCache.Configuration) {
         self.fetchedAt = fetchedAt
         self.ttl = ttl
         self.refreshAhead = configuration.refreshAhead
         self.staleWindow = configuration.staleWindow
     }
 
-    init(fetchedAt: Date, maxAge: TimeInterval?, configuration: JWKSCache.Configuration) {
+    init(fetchedAt: Date, maxAge: Duration?, configuration: JWKSCache.Configuration) {
         self.init(fetchedAt: fetchedAt, ttl: Self.ttl(maxAge: maxAge, configuration: configuration), configuration: configuration)
     }
 
     /// `max-age` clamped to the configured bounds; the default without one.
-    static func ttl(maxAge: TimeInterval?, configuration: JWKSCache.Configuration) -> TimeInterval {
+    static func ttl(maxAge: Duration?, configuration: JWKSCache.Configuration) -> Duration {
         min(max(maxAge ?? configuration.defaultTTL, configuration.minimumTTL), configuration.maximumTTL)
     }
 
-    var refreshDueAt: Date { fetchedAt.addingTimeInterval(ttl * refreshAhead) }
-    var expiresAt: Date { fetchedAt.addingTimeInterval(ttl) }
-    var usableUntil: Date { expiresAt.addingTimeInterval(staleWindow) }
+    var refreshDueAt: Date { fetchedAt.advanced(by: ttl * refreshAhead) }
+    var expiresAt: Date { fetchedAt.advanced(by: ttl) }
+    var usableUntil: Date { expiresAt.advanced(by: staleWindow) }
 
     func state(at now: Date) -> State {
         if now < refreshDueAt { return .fresh }

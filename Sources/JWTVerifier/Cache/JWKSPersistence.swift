@@ -18,7 +18,8 @@ import Foundation
 /// the future is ignored (and logged). Saving and loading are small synchronous file operations done by the cache's
 /// fetch task, never on a request's path.
 public struct JWKSPersistence: Sendable {
-    /// A saved key set.
+    /// A saved key set. Intervals and times are seconds, as in the files deployed services have already written;
+    /// ``JWKSCache`` converts them to and from `Duration`s and `Date`s.
     struct Record: Codable, Sendable, Equatable {
         /// The JWKS URL (the source's name) the document came from.
         var url: String

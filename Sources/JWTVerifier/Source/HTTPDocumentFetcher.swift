@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import JOSE
 import NIOCore
 import NIOHTTP1
 import NIOSSL
@@ -54,7 +55,7 @@ struct HTTPDocumentFetcher: Sendable {
                 }
                 defer { group.cancelAll() }
                 guard let first = try await group.next(), let response = first else {
-                    throw JWKSFetchError.timeout(url: url, seconds: timeoutSeconds)
+                    throw JWKSFetchError.timeout(url: url, seconds: timeout.inSeconds)
                 }
                 return response
             }
@@ -66,11 +67,11 @@ struct HTTPDocumentFetcher: Sendable {
             throw JWKSFetchError.unreachable(url: url, address: address, problem: ConnectionProblem.diagnose(error) ?? .refused)
         } catch let error as HTTPClientError {
             if error == .deadlineExceeded || error == .readTimeout {
-                throw JWKSFetchError.timeout(url: url, seconds: timeoutSeconds)
+                throw JWKSFetchError.timeout(url: url, seconds: timeout.inSeconds)
             }
             throw JWKSFetchError.transport(url: url, reason: error.description)
         } catch let error where TLSFailure.isTLSError(error) {
-            let failure = await TLSFailure.explain(error, url: url, trustRoots: trustRoots, timeout: timeAmount, now: Date())
+            let failure = await TLSFailure.explain(error, url: url, trustRoots: trustRoots, timeout: TimeAmount(timeout), now: Date())
             throw JWKSFetchError.tls(url: url, failure: failure)
         } catch is NIOTooManyBytesError {
             throw JWKSFetchError.bodyTooLarge(url: url, limit: maxBytes)
@@ -86,16 +87,6 @@ struct HTTPDocumentFetcher: Sendable {
         return host.contains(":") && !host.hasPrefix("[") ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
-    private var timeoutSeconds: Double {
-        let (seconds, attoseconds) = timeout.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
-    private var timeAmount: TimeAmount {
-        let (seconds, attoseconds) = timeout.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-
     private func perform(ifNoneMatch etag: String?) async throws -> Response {
         var request = HTTPClientRequest(url: url)
         request.method = .GET
@@ -103,7 +94,7 @@ struct HTTPDocumentFetcher: Sendable {
         request.headers.add(name: "Accept", value: accept)
         request.headers.add(name: "User-Agent", value: "jot-jwt-verifier")
         if let etag { request.headers.add(name: "If-None-Match", value: etag) }
-        let response = try await client.execute(request, timeout: timeAmount)
+        let response = try await client.execute(request, timeout: TimeAmount(timeout))
         // A client configured to follow redirects has already followed them: refuse the answer all the same.
         if response.history.count > 1, let first = response.history.first {
             throw JWKSFetchError.redirect(

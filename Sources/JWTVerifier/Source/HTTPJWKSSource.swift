@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import JOSE
 
 /// A JWKS fetched over HTTP with an injected AsyncHTTPClient.
 ///
@@ -61,7 +62,9 @@ public struct HTTPJWKSSource: JWKSSource {
 
     public func fetch(ifNoneMatch etag: String?) async throws -> JWKSFetchResult {
         let response = try await fetcher.get(ifNoneMatch: etag)
-        if response.status == 304 { return .notModified(maxAge: response.directives.maxAge) }
-        return .document(response.body, etag: response.etag, maxAge: response.directives.maxAge)
+        // The headers speak seconds (any number of digits); a max-age beyond what a Duration holds is "very long".
+        let maxAge = response.directives.maxAge.map { Duration.seconds(clamping: $0) }
+        if response.status == 304 { return .notModified(maxAge: maxAge) }
+        return .document(response.body, etag: response.etag, maxAge: maxAge)
     }
 }

@@ -1,11 +1,5 @@
 public import JOSE
 
-#if canImport(FoundationEssentials)
-public import FoundationEssentials
-#else
-public import Foundation
-#endif
-
 /// A JWKS held in memory, for tests and for deployments that ship their keys with the service.
 ///
 /// It answers conditional fetches like a server would (``JWKSFetchResult/notModified(maxAge:)`` when the ETag
@@ -16,22 +10,22 @@ public actor InMemoryJWKSSource: JWKSSource {
     public private(set) var fetchCount = 0
     private var document: [UInt8]
     private var etag: String?
-    private var maxAge: TimeInterval?
+    private var maxAge: Duration?
     private var failure: JWKSFetchError?
 
-    public init(name: String = "memory:jwks", document: [UInt8], etag: String? = nil, maxAge: TimeInterval? = nil) {
+    public init(name: String = "memory:jwks", document: [UInt8], etag: String? = nil, maxAge: Duration? = nil) {
         self.name = name
         self.document = document
         self.etag = etag
         self.maxAge = maxAge
     }
 
-    public init(name: String = "memory:jwks", keys: [PublicJWK], etag: String? = nil, maxAge: TimeInterval? = nil) {
+    public init(name: String = "memory:jwks", keys: [PublicJWK], etag: String? = nil, maxAge: Duration? = nil) {
         self.init(name: name, document: JSONWriter.bytes(PublicJWK.jwksDocument(keys)), etag: etag, maxAge: maxAge)
     }
 
     /// Replaces the document served from now on (and clears a failure).
-    public func publish(_ document: [UInt8], etag: String? = nil, maxAge: TimeInterval? = nil) {
+    public func publish(_ document: [UInt8], etag: String? = nil, maxAge: Duration? = nil) {
         self.document = document
         self.etag = etag
         self.maxAge = maxAge
@@ -39,7 +33,7 @@ public actor InMemoryJWKSSource: JWKSSource {
     }
 
     /// Replaces the keys served from now on (and clears a failure).
-    public func publish(keys: [PublicJWK], etag: String? = nil, maxAge: TimeInterval? = nil) {
+    public func publish(keys: [PublicJWK], etag: String? = nil, maxAge: Duration? = nil) {
         publish(JSONWriter.bytes(PublicJWK.jwksDocument(keys)), etag: etag, maxAge: maxAge)
     }
 

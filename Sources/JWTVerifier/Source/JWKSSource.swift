@@ -1,9 +1,3 @@
-#if canImport(FoundationEssentials)
-public import FoundationEssentials
-#else
-public import Foundation
-#endif
-
 /// Where a ``JWKSCache`` gets its JWKS document: over HTTP (``HTTPJWKSSource``) or from memory
 /// (``InMemoryJWKSSource``, for tests and fixed deployments).
 ///
@@ -24,8 +18,8 @@ public protocol JWKSSource: Sendable {
 /// The outcome of one successful ``JWKSSource/fetch(ifNoneMatch:)``.
 public enum JWKSFetchResult: Sendable, Hashable {
     /// The caller's copy is current (HTTP 304). `maxAge` is the freshness the answer granted, if it said.
-    case notModified(maxAge: TimeInterval?)
-    /// A new document: its bytes, its `ETag`, and its freshness in seconds (`Cache-Control: max-age` minus `Age`;
-    /// `0` for `no-store`/`no-cache`; `nil` when the answer did not say).
-    case document([UInt8], etag: String?, maxAge: TimeInterval?)
+    case notModified(maxAge: Duration?)
+    /// A new document: its bytes, its `ETag`, and its freshness (`Cache-Control: max-age` minus `Age`; zero for
+    /// `no-store`/`no-cache`; `nil` when the answer did not say).
+    case document([UInt8], etag: String?, maxAge: Duration?)
 }

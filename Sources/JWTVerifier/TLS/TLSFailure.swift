@@ -1,3 +1,5 @@
+import JOSE
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
@@ -27,11 +29,11 @@ public enum TLSFailure: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .expired(let host, let notAfter, let now):
-            "certificate for \(host) expired \(Self.span(now.timeIntervalSince(notAfter))) ago (not valid after "
+            "certificate for \(host) expired \(Self.span(notAfter.duration(to: now))) ago (not valid after "
                 + "\(Self.timestamp(notAfter))): renew it on the server"
         case .notYetValid(let host, let notBefore, let now):
             "certificate for \(host) is not valid yet: valid from \(Self.timestamp(notBefore)), in "
-                + "\(Self.span(notBefore.timeIntervalSince(now))); check the server's and this machine's clocks"
+                + "\(Self.span(now.duration(to: notBefore))); check the server's and this machine's clocks"
         case .nameMismatch(let host, let names):
             names.isEmpty
                 ? "certificate names no DNS name or IP address (subjectAltName), so it is not for \(host)"
@@ -51,8 +53,8 @@ public enum TLSFailure: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// "3 days", "5 hours", "2 minutes", "40 seconds" (whole units, rounded down).
-    static func span(_ seconds: TimeInterval) -> String {
-        let seconds = max(0, seconds)
+    static func span(_ duration: Duration) -> String {
+        let seconds = max(0, duration.inSeconds)
         func count(_ value: Double, _ unit: String) -> String {
             let whole = Int(value.rounded(.down))
             return "\(whole) \(unit)\(whole == 1 ? "" : "s")"

@@ -17,11 +17,11 @@ public final class VerifiedTokenCache: Sendable {
     public struct Configuration: Sendable {
         public var maxEntries: Int
         /// Longest time an entry is trusted, whatever the token's `exp`.
-        public var ttl: TimeInterval
+        public var ttl: Duration
 
-        public init(maxEntries: Int = 10_000, ttl: TimeInterval = 60) {
+        public init(maxEntries: Int = 10_000, ttl: Duration = .seconds(60)) {
             self.maxEntries = max(1, maxEntries)
-            self.ttl = max(0, ttl)
+            self.ttl = max(.zero, ttl)
         }
     }
 
@@ -51,7 +51,7 @@ public final class VerifiedTokenCache: Sendable {
 
     /// Keeps the verification until the earlier of `now + ttl` and the token's `exp`.
     func insert(_ token: String, verified: VerifiedToken, generation: Int, now: Date) {
-        var expiresAt = now.addingTimeInterval(configuration.ttl)
+        var expiresAt = now.advanced(by: configuration.ttl)
         if let exp = verified.claims.expirationDate, exp < expiresAt { expiresAt = exp }
         store.withLock { $0.insert(Entry(token: verified, generation: generation), for: token, expiresAt: expiresAt, now: now) }
     }

@@ -35,14 +35,14 @@ public struct Verifier: Sendable {
         public var allowInsecureAnyAudience: Bool
         /// Accepted algorithms; `nil` accepts whatever algorithm the issuer's key is bound to.
         public var allowedAlgorithms: Set<JWSAlgorithm>?
-        /// Clock-skew allowance for `exp`, `nbf` and `iat`, in seconds.
-        public var leeway: Int
+        /// Clock-skew allowance for `exp`, `nbf` and `iat`.
+        public var leeway: Duration
         /// Required `typ` header (`at+jwt` for RFC 9068 access tokens); `nil` does not check it.
         public var expectedType: String?
         /// Claims that must be present (`exp` by default).
         public var requiredClaims: Set<String>
-        /// Maximum age since `iat`, in seconds.
-        public var maxTokenAge: Int?
+        /// Maximum age since `iat`; `nil` does not limit it.
+        public var maxTokenAge: Duration?
         /// Longest token accepted, in bytes.
         public var maxTokenLength: Int
         /// Header parameters that may be listed in `crit`.
@@ -54,10 +54,10 @@ public struct Verifier: Sendable {
         ///   - audiences: the accepted audiences (required; `aud` must contain one).
         ///   - allowInsecureAnyAudience: skip the `aud` check (insecure; see ``allowInsecureAnyAudience``).
         ///   - allowedAlgorithms: the accepted algorithms; `nil` accepts the algorithm each key is bound to.
-        ///   - leeway: clock-skew allowance for `exp`, `nbf` and `iat`, in seconds.
+        ///   - leeway: clock-skew allowance for `exp`, `nbf` and `iat`.
         ///   - expectedType: the required `typ` header (`at+jwt`); `nil` does not check it.
         ///   - requiredClaims: claims that must be present.
-        ///   - maxTokenAge: the maximum age since `iat`, in seconds; `nil` for none.
+        ///   - maxTokenAge: the maximum age since `iat`; `nil` for none.
         ///   - maxTokenLength: the longest token accepted, in bytes.
         ///   - understoodCriticalHeaders: header parameters that may be listed in `crit`.
         ///   - tokenCache: the verified-token cache; `nil` verifies every signature.
@@ -65,10 +65,10 @@ public struct Verifier: Sendable {
             audiences: Set<String>,
             allowInsecureAnyAudience: Bool = false,
             allowedAlgorithms: Set<JWSAlgorithm>? = nil,
-            leeway: Int = 30,
+            leeway: Duration = .seconds(30),
             expectedType: String? = nil,
             requiredClaims: Set<String> = ["exp"],
-            maxTokenAge: Int? = nil,
+            maxTokenAge: Duration? = nil,
             maxTokenLength: Int = CompactJWS.defaultMaxLength,
             understoodCriticalHeaders: Set<String> = [],
             tokenCache: VerifiedTokenCache.Configuration? = nil

@@ -15,12 +15,14 @@ public enum VerifierError: Error, Sendable, Hashable, CustomStringConvertible {
     case missingIssuer(configured: [String])
     /// The token's `iss` is not a configured issuer.
     case unknownIssuer(String, configured: [String])
-    /// No key for the token in its issuer's JWKS, after a refetch or while refetches are suppressed.
+    /// No key for the token in its issuer's JWKS, after a refetch or while refetches are suppressed (for
+    /// `suppressedFor` more whole seconds, rounded up).
     case keyNotFound(kid: String?, algorithm: JWSAlgorithm, url: String, suppressedFor: Int)
     /// No key for the token in the last good JWKS, and refetching it failed.
     case keyNotFoundRefetchFailed(kid: String?, algorithm: JWSAlgorithm, url: String, cause: JWKSFetchError)
     /// No usable key set: fetching has failed since `since`, and either no set was ever fetched (`staleWindow` nil)
-    /// or the last good one is older than its freshness plus the stale window.
+    /// or the last good one is older than its freshness plus the stale window (`staleWindow`, in whole seconds as the
+    /// message shows it).
     case jwksUnavailable(url: String, since: Date, cause: JWKSFetchError, staleWindow: Int?)
     /// The token verified, and its claims do not decode into the caller's type (``Verifier/verify(_:as:now:)``).
     case claimsNotDecodable(type: String, reason: String)

@@ -79,7 +79,7 @@ public struct ClientsCommand: AsyncParsableCommand {
                     scopes: Settings.commaSeparated(scopes),
                     audiences: Settings.commaSeparated(audience),
                     grants: grants,
-                    tokenTTL: tokenTTL,
+                    tokenTTL: tokenTTL.map { .seconds($0) },
                     redirectURIs: redirectURI,
                     trusted: trusted
                 )
@@ -124,7 +124,7 @@ public struct ClientsCommand: AsyncParsableCommand {
                         "public": .bool(record.isPublic),
                         "trusted": .bool(record.trusted),
                     ]
-                    if let ttl = record.tokenTTL { object["token_ttl"] = .number(JSONNumber(ttl)) }
+                    if let ttl = record.tokenTTL { object["token_ttl"] = .number(JSONNumber(ttl.wholeSeconds())) }
                     if let until = record.previousSecretExpiresAt {
                         object["previous_secret_valid_until"] = .string(timestamp.string(from: until))
                     }
@@ -140,9 +140,9 @@ public struct ClientsCommand: AsyncParsableCommand {
                     [
                         record.id, record.grants.map(\.rawValue).joined(separator: " "), record.scope,
                         record.audiences.isEmpty ? "(issuer default)" : record.audiences.joined(separator: " "),
-                        record.tokenTTL.map { "\($0) s" } ?? "(server)",
+                        record.tokenTTL.map { "\($0.wholeSeconds()) s" } ?? "(server)",
                         record.previousSecretExpiresAt.map { until in
-                            until > now ? "valid \(Int(until.timeIntervalSince(now).rounded(.up))) s more" : "expired"
+                            until > now ? "valid \(now.duration(to: until).wholeSeconds(.up)) s more" : "expired"
                         } ?? "-",
                     ]
                 }

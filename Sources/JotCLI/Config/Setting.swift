@@ -1,4 +1,5 @@
 package import Configuration
+import JOSE
 import ServerSupport
 import TokenIssuer
 
@@ -159,7 +160,7 @@ extension Setting {
 
     private static let throttle = LoginThrottle.Configuration()
     private static let edge = ServerLimits()
-    private static func seconds(_ duration: Duration) -> Int { Int(duration.components.seconds) }
+    private static func seconds(_ duration: Duration) -> Int { duration.wholeSeconds() }
 
     package static func named(_ key: String) -> Setting? { all.first { $0.key == key } }
 }

@@ -264,15 +264,15 @@ public struct KeysCommand: AsyncParsableCommand {
         /// One row of the narrow table: times as spans from `now`.
         static func row(_ entry: KeyListEntry, now: Date) -> [String] {
             func left(_ date: Date, _ action: String) -> String {
-                date > now ? "\(action) in \(DurationText.human(date.timeIntervalSince(now)))" : "\(action) now"
+                date > now ? "\(action) in \(DurationText.human(now.duration(to: date)))" : "\(action) now"
             }
             let next: String =
                 switch entry.state {
                 case .next: entry.rotatableAfter.map { left($0, "rotatable") } ?? "rotatable now"
-                case .current: entry.signingSince.map { "signing for \(DurationText.human(now.timeIntervalSince($0)))" } ?? "signing"
+                case .current: entry.signingSince.map { "signing for \(DurationText.human($0.duration(to: now)))" } ?? "signing"
                 case .previous: entry.removableAfter.map { left($0, "removable") } ?? "removable now"
                 }
-            return [entry.state.rawValue, entry.keyID, entry.algorithm.rawValue, DurationText.human(now.timeIntervalSince(entry.createdAt)), next]
+            return [entry.state.rawValue, entry.keyID, entry.algorithm.rawValue, DurationText.human(entry.createdAt.duration(to: now)), next]
         }
 
         /// `{"keys":[{kid, alg, state, created, published_since, signing_since, rotatable_after, removable_after}], "policy":{…}}`,
@@ -293,9 +293,9 @@ public struct KeysCommand: AsyncParsableCommand {
                 ])
             }
             let policy: JSONObject = [
-                "token_ttl": .number(JSONNumber(Int(listing.effective.maxTokenLifetime.components.seconds))),
-                "leeway": .number(JSONNumber(Int(listing.effective.leeway.components.seconds))),
-                "jwks_max_age": .number(JSONNumber(Int(listing.effective.jwksMaxAge.components.seconds))),
+                "token_ttl": .number(JSONNumber(listing.effective.maxTokenLifetime.wholeSeconds())),
+                "leeway": .number(JSONNumber(listing.effective.leeway.wholeSeconds())),
+                "jwks_max_age": .number(JSONNumber(listing.effective.jwksMaxAge.wholeSeconds())),
                 "stored": .bool(listing.stored != nil),
             ]
             return String(decoding: JSONWriter.bytes(.object(["keys": .array(keys), "policy": .object(policy)])), as: UTF8.self)

@@ -1,5 +1,6 @@
 public import ArgumentParser
 package import Configuration
+import JOSE
 package import TokenIssuer
 
 /// How long refresh tokens and sign-in sessions last (`jot serve`).
@@ -34,16 +35,13 @@ public struct GrantLifetimeOptions: ParsableArguments {
     }
 
     package func resolve(_ settings: JotConfiguration) throws -> GrantStore.Lifetimes {
-        func seconds(_ setting: Setting) throws -> Int { Int(try settings.requiredDuration(setting).components.seconds) }
-        let absolute = try seconds(.refreshTokenLifetime)
-        let idle = try seconds(.refreshTokenIdle)
+        let absolute = try settings.requiredDuration(.refreshTokenLifetime)
+        let idle = try settings.requiredDuration(.refreshTokenIdle)
         guard idle <= absolute else {
-            throw CLIError.invalidInput("--refresh-token-idle (\(idle) s) must not exceed --refresh-token-lifetime (\(absolute) s)")
+            throw CLIError.invalidInput(
+                "--refresh-token-idle (\(idle.wholeSeconds()) s) must not exceed --refresh-token-lifetime (\(absolute.wholeSeconds()) s)"
+            )
         }
-        return GrantStore.Lifetimes(
-            refreshAbsolute: absolute,
-            refreshIdle: idle,
-            session: try seconds(.sessionLifetime)
-        )
+        return GrantStore.Lifetimes(refreshAbsolute: absolute, refreshIdle: idle, session: try settings.requiredDuration(.sessionLifetime))
     }
 }

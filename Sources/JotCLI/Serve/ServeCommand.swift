@@ -100,8 +100,8 @@ public struct ServeCommand: AsyncParsableCommand {
         let rotateEvery = try settings.duration(.rotateEvery)
         let requestedLeeway = try settings.int(.leeway)
         let policy = RotationPolicy(
-            jwksMaxAge: .seconds(configuration.jwksMaxAge),
-            maxTokenLifetime: .seconds(configuration.tokenTTL),
+            jwksMaxAge: configuration.jwksMaxAge,
+            maxTokenLifetime: configuration.tokenTTL,
             leeway: try Settings.checked { () throws(OperatorInput.Refusal) in
                 try OperatorInput.seconds(requestedLeeway, OperatorInput.leewayRange, flag: "--leeway")
             }
@@ -206,9 +206,9 @@ public struct ServeCommand: AsyncParsableCommand {
                 port: port,
                 issuer: try OperatorInput.issuer(issuer),
                 audiences: try OperatorInput.audiences(audiences),
-                tokenTTL: try OperatorInput.tokenTTL(tokenTTL, allowLong: allowLongTokenTTL),
+                tokenTTL: .seconds(try OperatorInput.tokenTTL(tokenTTL, allowLong: allowLongTokenTTL)),
                 algorithm: algorithm,
-                jwksMaxAge: try OperatorInput.jwksMaxAge(jwksMaxAge)
+                jwksMaxAge: .seconds(try OperatorInput.jwksMaxAge(jwksMaxAge))
             )
         }
     }

@@ -1,3 +1,5 @@
+import JOSE
+
 /// Durations as operators type them: a whole number and a unit, `90s`, `15m`, `12h`, `30d` (a bare number is seconds).
 package enum DurationText {
     package static func parse(_ text: String) throws(CLIError) -> Duration {
@@ -17,8 +19,8 @@ package enum DurationText {
     }
 
     /// A span for people, rounded down to its largest unit: `40 s`, `42 min`, `5 h`, `1 day`, `3 days`.
-    package static func human(_ seconds: Double) -> String {
-        let whole = Int64(max(0, seconds).rounded(.down))
+    package static func human(_ duration: Duration) -> String {
+        let whole = max(0, duration.wholeSeconds(.down))
         if whole >= 86_400 { return whole / 86_400 == 1 ? "1 day" : "\(whole / 86_400) days" }
         if whole >= 3600 { return "\(whole / 3600) h" }
         if whole >= 60 { return "\(whole / 60) min" }
@@ -27,7 +29,7 @@ package enum DurationText {
 
     /// `90s`, `15m`, `12h`, `30d`: the largest whole unit.
     package static func format(_ duration: Duration) -> String {
-        let seconds = duration.components.seconds
+        let seconds = Int64(duration.wholeSeconds())
         for (suffix, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds >= size && seconds % size == 0 {
             return "\(seconds / size)\(suffix)"
         }

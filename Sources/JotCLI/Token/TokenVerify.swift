@@ -79,7 +79,7 @@ public struct TokenVerify: AsyncParsableCommand {
         let policy = ValidationPolicy(
             issuers: issuer.isEmpty ? nil : Set(issuer),
             audiences: audience.isEmpty ? nil : Set(audience),
-            leeway: leeway,
+            leeway: .seconds(leeway),
             requiredClaims: required,
             expectedType: type,
             allowedAlgorithms: algorithm.map { [$0] }

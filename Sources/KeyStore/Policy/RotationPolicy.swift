@@ -25,11 +25,3 @@ public struct RotationPolicy: Sendable, Hashable {
 
     private static func clamped(_ duration: Duration) -> Duration { duration < .zero ? .zero : duration }
 }
-
-extension Duration {
-    /// The duration in seconds, as used in `Date` arithmetic.
-    var timeInterval: Double {
-        let parts = components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
-}

@@ -46,7 +46,7 @@ public struct StoredRotationPolicy: Sendable, Hashable, CustomStringConvertible 
         superseded.removeAll { $0.until <= now }
         if policy != current {
             if current.atLeast(policy) != policy {
-                superseded.append(Superseded(policy: current, until: Timestamp.rounded(now).addingTimeInterval(current.retention.timeInterval)))
+                superseded.append(Superseded(policy: current, until: Timestamp.rounded(now).advanced(by: current.retention)))
             }
             current = policy
         }
@@ -73,8 +73,6 @@ extension RotationPolicy: CustomStringConvertible {
     }
 
     public var description: String {
-        "token lifetime \(Self.seconds(maxTokenLifetime)) s, leeway \(Self.seconds(leeway)) s, JWKS max-age \(Self.seconds(jwksMaxAge)) s"
+        "token lifetime \(maxTokenLifetime.wholeSeconds()) s, leeway \(leeway.wholeSeconds()) s, JWKS max-age \(jwksMaxAge.wholeSeconds()) s"
     }
-
-    static func seconds(_ duration: Duration) -> Int64 { duration.components.seconds }
 }

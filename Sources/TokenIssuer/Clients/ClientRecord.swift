@@ -17,8 +17,8 @@ public struct ClientRecord: Sendable, Hashable {
     public var audiences: [String]
     /// The grants the client may use at the token endpoint.
     public var grants: [GrantType]
-    /// Its tokens' lifetime in seconds, when shorter than the server's `--token-ttl`.
-    public var tokenTTL: Int?
+    /// Its tokens' lifetime, when shorter than the server's `--token-ttl` (whole seconds).
+    public var tokenTTL: Duration?
     public var createdAt: Date
     /// Until when the secret replaced by the last `rotate-secret` is still accepted (`nil`: no old secret).
     public var previousSecretExpiresAt: Date?
@@ -34,7 +34,7 @@ public struct ClientRecord: Sendable, Hashable {
         scopes: [String],
         audiences: [String],
         grants: [GrantType],
-        tokenTTL: Int? = nil,
+        tokenTTL: Duration? = nil,
         createdAt: Date,
         previousSecretExpiresAt: Date? = nil,
         redirectURIs: [String] = [],

@@ -12,7 +12,7 @@ public import Foundation
 public final class ClientRegistry: Sendable {
     public static let maximumIDLength = 64
     /// Longest per-client token lifetime (a client's lifetime only ever shortens the server's `--token-ttl`).
-    public static let maximumTokenTTL = 86_400
+    public static let maximumTokenTTL: Duration = .seconds(86_400)
 
     public let table: any ClientTable
     let clock: any WallClock
@@ -43,7 +43,8 @@ public final class ClientRegistry: Sendable {
     ///   - scopes: the scopes it may ask for.
     ///   - audiences: the audiences it may ask for, the first being its default.
     ///   - grants: the grant types it may use.
-    ///   - tokenTTL: its tokens' lifetime in seconds, when shorter than the server's.
+    ///   - tokenTTL: its tokens' lifetime, when shorter than the server's: whole seconds, 1 s to
+    ///     ``maximumTokenTTL``.
     ///   - redirectURIs: where the authorization endpoint may send users back (required with `authorization_code`).
     ///   - trusted: a first-party client, whose users are not asked for consent.
     @discardableResult
@@ -53,7 +54,7 @@ public final class ClientRegistry: Sendable {
         scopes: [String],
         audiences: [String],
         grants: [GrantType],
-        tokenTTL: Int? = nil,
+        tokenTTL: Duration? = nil,
         redirectURIs: [String] = [],
         trusted: Bool = false
     ) async throws -> ClientRecord {
@@ -62,7 +63,9 @@ public final class ClientRegistry: Sendable {
         let audiences = try Self.normalize(audiences: audiences)
         let grants = Self.unique(grants)
         guard !grants.isEmpty else { throw ClientStoreError.noGrants }
-        if let tokenTTL, !(1...Self.maximumTokenTTL).contains(tokenTTL) { throw ClientStoreError.invalidTokenTTL(tokenTTL) }
+        if let tokenTTL, !tokenTTL.isWholeSeconds || !(.seconds(1)...Self.maximumTokenTTL).contains(tokenTTL) {
+            throw ClientStoreError.invalidTokenTTL(tokenTTL)
+        }
         if let secret, let problem = ClientSecret.problem(with: secret) { throw ClientStoreError.invalidSecret(problem) }
         let redirectURIs = Self.unique(redirectURIs)
         for uri in redirectURIs {
@@ -77,7 +80,7 @@ public final class ClientRegistry: Sendable {
             scopes: scopes.joined(separator: " "),
             audiences: audiences.joined(separator: " "),
             grants: grants.map(\.rawValue).joined(separator: " "),
-            tokenTTL: tokenTTL,
+            tokenTTL: tokenTTL?.wholeSeconds(),
             createdAt: createdAt,
             redirectURIs: redirectURIs.joined(separator: " "),
             isPublic: secret == nil,
@@ -99,7 +102,7 @@ public final class ClientRegistry: Sendable {
         guard let current = try await table.find(id: id) else { throw ClientStoreError.clientNotFound(id) }
         guard !current.isPublic else { throw ClientStoreError.publicClientSecret(id) }
         let keepsOld = grace > .zero
-        let expires = clock.now.timeIntervalSince1970 + Double(grace.components.seconds)
+        let expires = clock.now.advanced(by: grace).timeIntervalSince1970
         guard
             let row = try await table.updateSecret(
                 id: id,
@@ -188,7 +191,7 @@ public final class ClientRegistry: Sendable {
             scopes: split(row.scopes),
             audiences: split(row.audiences),
             grants: split(row.grants).compactMap(GrantType.init(rawValue:)),
-            tokenTTL: row.tokenTTL,
+            tokenTTL: row.tokenTTL.map { .seconds($0) },
             createdAt: Date(timeIntervalSince1970: row.createdAt),
             previousSecretExpiresAt: row.previousSecretHash == nil ? nil : row.previousSecretExpiresAt.map(Date.init(timeIntervalSince1970:)),
             redirectURIs: split(row.redirectURIs),

@@ -1,3 +1,5 @@
+import JOSE
+
 /// Why a ``ClientRegistry`` operation failed. Descriptions name the problem and the fix; they never contain a secret
 /// or a hash, and caller-supplied values are quoted with control characters escaped.
 public enum ClientStoreError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -7,7 +9,7 @@ public enum ClientStoreError: Error, Sendable, Hashable, CustomStringConvertible
     case invalidScope(String)
     case invalidAudience(String)
     case invalidSecret(SecretProblem)
-    case invalidTokenTTL(Int)
+    case invalidTokenTTL(Duration)
     case noGrants
     case invalidRedirectURI(String, String)
     case redirectURIRequired
@@ -49,8 +51,9 @@ public enum ClientStoreError: Error, Sendable, Hashable, CustomStringConvertible
             "invalid audience \(UserStoreError.quoted(audience, limit: 200)): an audience is 1–200 printable ASCII characters "
                 + "without spaces, usually the resource service's URL (RFC 8707)"
         case .invalidSecret(let problem): "invalid client secret: \(problem)"
-        case .invalidTokenTTL(let seconds):
-            "invalid token lifetime \(seconds) s: give 1 to \(ClientRegistry.maximumTokenTTL) seconds"
+        case .invalidTokenTTL(let ttl):
+            "invalid token lifetime \(ttl.isWholeSeconds ? "\(ttl.wholeSeconds())" : "\(ttl.inSeconds)") s: give 1 to "
+                + "\(ClientRegistry.maximumTokenTTL.wholeSeconds()) seconds"
         case .noGrants: "a client needs at least one grant (--grant client_credentials)"
         case .invalidRedirectURI(let uri, let problem):
             "invalid redirect URI \(UserStoreError.quoted(uri, limit: 200)): \(problem)"

@@ -28,7 +28,7 @@ public struct ClientRow: Sendable, Hashable {
     public var scopes: String
     public var audiences: String
     public var grants: String
-    /// Token lifetime in seconds, if shorter than the server's.
+    /// Token lifetime in whole seconds (the column's unit), if shorter than the server's.
     public var tokenTTL: Int?
     public var createdAt: Double
     /// Registered redirect URIs, space-delimited (authorization code grant).

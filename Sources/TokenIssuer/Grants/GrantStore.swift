@@ -12,19 +12,24 @@ public import Foundation
 /// once, stored as SHA-256, redeemed atomically; a replayed code or a rotated refresh token presented again revokes its
 /// whole family (RFC 6749 §4.1.2, OAuth 2.1 §4.3.1, RFC 9700 §4.14).
 public final class GrantStore: Sendable {
-    /// Lifetimes, in seconds.
+    /// How long grants last.
     public struct Lifetimes: Sendable, Hashable {
-        /// Authorization codes (at most 60 s).
-        public var code: Int
+        /// Authorization codes (1 to 60 s).
+        public var code: Duration
         /// A refresh-token family: no refresh after this long since the sign-in.
-        public var refreshAbsolute: Int
+        public var refreshAbsolute: Duration
         /// A refresh token unused for this long expires.
-        public var refreshIdle: Int
-        /// A sign-in session at the login page.
-        public var session: Int
+        public var refreshIdle: Duration
+        /// A sign-in session at the login page (also the session cookie's `Max-Age`, in whole seconds).
+        public var session: Duration
 
-        public init(code: Int = 60, refreshAbsolute: Int = 30 * 86_400, refreshIdle: Int = 7 * 86_400, session: Int = 8 * 3600) {
-            self.code = min(60, max(1, code))
+        public init(
+            code: Duration = .seconds(60),
+            refreshAbsolute: Duration = .seconds(30 * 86_400),
+            refreshIdle: Duration = .seconds(7 * 86_400),
+            session: Duration = .seconds(8 * 3600)
+        ) {
+            self.code = min(.seconds(60), max(.seconds(1), code))
             self.refreshAbsolute = refreshAbsolute
             self.refreshIdle = refreshIdle
             self.session = session
@@ -97,10 +102,10 @@ public final class GrantStore: Sendable {
 
     /// A new authorization code for `authorization`, starting a new family.
     public func issueCode(_ authorization: Authorization) async throws -> String {
-        let time = clock.now.timeIntervalSince1970
+        let now = clock.now
         var authorization = authorization
-        authorization.familyExpiresAt = time + Double(lifetimes.refreshAbsolute)
-        return try await store(.code, authorization, family: newValue(), expiresAt: time + Double(lifetimes.code))
+        authorization.familyExpiresAt = now.advanced(by: lifetimes.refreshAbsolute).timeIntervalSince1970
+        return try await store(.code, authorization, family: newValue(), expiresAt: now.advanced(by: lifetimes.code).timeIntervalSince1970)
     }
 
     /// Redeems a code once; a second use revokes what the first one issued.
@@ -112,9 +117,10 @@ public final class GrantStore: Sendable {
 
     /// A new refresh token in `family` (the family of the code, or of the token it replaces).
     public func issueRefreshToken(_ authorization: Authorization, family: String) async throws -> String {
-        let time = clock.now.timeIntervalSince1970
-        let familyEnd = authorization.familyExpiresAt ?? time + Double(lifetimes.refreshAbsolute)
-        return try await store(.refresh, authorization, family: family, expiresAt: min(time + Double(lifetimes.refreshIdle), familyEnd))
+        let now = clock.now
+        let familyEnd = authorization.familyExpiresAt ?? now.advanced(by: lifetimes.refreshAbsolute).timeIntervalSince1970
+        let idleEnd = now.advanced(by: lifetimes.refreshIdle).timeIntervalSince1970
+        return try await store(.refresh, authorization, family: family, expiresAt: min(idleEnd, familyEnd))
     }
 
     /// Redeems a refresh token once (rotation); presenting it again revokes the family.
@@ -148,9 +154,9 @@ public final class GrantStore: Sendable {
 
     /// A sign-in session for `username`; the value goes into the session cookie.
     public func startSession(username: String) async throws -> String {
-        let time = clock.now.timeIntervalSince1970
-        let authorization = Authorization(clientID: "", username: username, scopes: [], audiences: [], authTime: Int(time))
-        return try await store(.session, authorization, family: newValue(), expiresAt: time + Double(lifetimes.session))
+        let now = clock.now
+        let authorization = Authorization(clientID: "", username: username, scopes: [], audiences: [], authTime: Int(now.timeIntervalSince1970))
+        return try await store(.session, authorization, family: newValue(), expiresAt: now.advanced(by: lifetimes.session).timeIntervalSince1970)
     }
 
     /// The user and sign-in time of a live session, or `nil`.

@@ -1,3 +1,4 @@
+import JOSE
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -21,11 +22,11 @@ public final class LoginThrottle: Sendable {
     public struct Configuration: Sendable, Hashable {
         /// Failures a username may have at once.
         public var userBurst: Int
-        /// Seconds for a username to earn back one attempt.
+        /// How long a username takes to earn back one attempt.
         public var userRefill: Duration
         /// Failures a client address may have at once.
         public var addressBurst: Int
-        /// Seconds for a client address to earn back one attempt.
+        /// How long a client address takes to earn back one attempt.
         public var addressRefill: Duration
         public var maximumTrackedKeys: Int
         /// Password checks one client address may have running or queued at once; more are refused at once, so one
@@ -57,8 +58,9 @@ public final class LoginThrottle: Sendable {
     public struct Refusal: Error, Sendable, Hashable {
         public enum Scope: String, Sendable { case user, address }
         public let scope: Scope
-        /// Whole seconds until the bucket holds a token again (at least 1).
-        public let retryAfter: Int
+        /// How long until the bucket holds a token again, in whole seconds (rounded up; at least 1 s), as `Retry-After`
+        /// says it.
+        public let retryAfter: Duration
     }
 
     /// An admitted attempt: hand it back with ``finished(_:succeeded:)`` once the password was checked.
@@ -89,7 +91,7 @@ public final class LoginThrottle: Sendable {
             inFlight[addressKey, default: 0] += 1
             return true
         }
-        guard admitted else { return .failure(Refusal(scope: .address, retryAfter: 1)) }
+        guard admitted else { return .failure(Refusal(scope: .address, retryAfter: .seconds(1))) }
         let result = buckets.withLock { buckets -> Result<Ticket, Refusal> in
             let user = Self.refilled(buckets[userKey], burst: configuration.userBurst, refill: configuration.userRefill, now: now)
             let address = Self.refilled(buckets[addressKey], burst: configuration.addressBurst, refill: configuration.addressRefill, now: now)
@@ -143,18 +145,16 @@ public final class LoginThrottle: Sendable {
 
     private static func refilled(_ bucket: Bucket?, burst: Int, refill: Duration, now: Date) -> Bucket {
         guard let bucket else { return Bucket(tokens: Double(burst), updated: now) }
-        let elapsed = max(0, now.timeIntervalSince(bucket.updated))
-        return Bucket(tokens: min(Double(burst), bucket.tokens + elapsed / seconds(refill)), updated: now)
+        let elapsed = max(.zero, bucket.updated.duration(to: now))
+        return Bucket(tokens: min(Double(burst), bucket.tokens + elapsed / refillTime(refill)), updated: now)
     }
 
-    private static func wait(_ bucket: Bucket, refill: Duration) -> Int {
-        max(1, Int(((1 - bucket.tokens) * seconds(refill)).rounded(.up)))
+    private static func wait(_ bucket: Bucket, refill: Duration) -> Duration {
+        .seconds(max(1, Int(((1 - bucket.tokens) * refillTime(refill).inSeconds).rounded(.up))))
     }
 
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return max(0.001, Double(seconds) + Double(attoseconds) / 1e18)
-    }
+    /// The refill time, at least a millisecond (a zero refill would divide by zero).
+    private static func refillTime(_ refill: Duration) -> Duration { max(.milliseconds(1), refill) }
 
     /// Drops buckets that are full again (they carry no information), then, if still over, the oldest ones.
     private static func evict(_ buckets: inout [String: Bucket], configuration: Configuration, now: Date) {

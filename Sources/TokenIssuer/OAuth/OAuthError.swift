@@ -27,12 +27,12 @@ public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
     public var status: HTTPResponse.Status
     /// `WWW-Authenticate: Basic realm="jot"` on a 401 (the client used, or should use, HTTP Basic).
     public var basicChallenge: Bool
-    /// `Retry-After` in seconds.
-    public var retryAfter: Int?
+    /// `Retry-After`, sent in whole seconds (rounded up).
+    public var retryAfter: Duration?
     /// `WWW-Authenticate` for a protected resource (RFC 6750 §3), e.g. `/userinfo`.
     public var bearerChallenge: String?
 
-    public init(_ code: Code, _ message: String, status: HTTPResponse.Status? = nil, basicChallenge: Bool = false, retryAfter: Int? = nil) {
+    public init(_ code: Code, _ message: String, status: HTTPResponse.Status? = nil, basicChallenge: Bool = false, retryAfter: Duration? = nil) {
         self.code = code
         self.message = message
         self.status = status ?? Self.defaultStatus(code)
@@ -55,7 +55,7 @@ public struct OAuthError: Error, Sendable, Hashable, CustomStringConvertible {
     var response: Response {
         var headers: HTTPFields = [.cacheControl: "no-store"]
         if basicChallenge, status == .unauthorized { headers[.wwwAuthenticate] = #"Basic realm="jot", charset="UTF-8""# }
-        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter.wholeSeconds(.up)) }
         if let bearerChallenge { headers[.wwwAuthenticate] = bearerChallenge }
         return JSONResponse.make(status, ["error": .string(code.rawValue), "error_description": .string(message)], headers: headers)
     }

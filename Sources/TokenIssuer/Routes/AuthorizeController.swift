@@ -124,7 +124,7 @@ struct AuthorizeController: Sendable {
                 authorization,
                 csrf: csrf,
                 username: username,
-                error: "Too many failed sign-ins. Wait \(refusal.retryAfter) seconds and try again.",
+                error: "Too many failed sign-ins. Wait \(refusal.retryAfter.wholeSeconds()) seconds and try again.",
                 status: .tooManyRequests
             )
         }
@@ -158,7 +158,7 @@ struct AuthorizeController: Sendable {
             authorization.client.trusted
             ? try await approve(authorization, username: user.username, authTime: authTime)
             : consentPage(authorization, username: user.username, csrf: csrf)
-        response.setCookie(cookie(Self.sessionCookie, session, maxAge: grants.lifetimes.session))
+        response.setCookie(cookie(Self.sessionCookie, session, maxAge: grants.lifetimes.session.wholeSeconds()))
         return response
     }
 

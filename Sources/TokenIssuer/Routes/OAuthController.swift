@@ -230,9 +230,13 @@ struct OAuthController: Sendable {
         }
     }
 
-    private static let storeUnavailable = OAuthError(.temporarilyUnavailable, "the grant store is unavailable; try again shortly", retryAfter: 1)
+    private static let storeUnavailable = OAuthError(
+        .temporarilyUnavailable,
+        "the grant store is unavailable; try again shortly",
+        retryAfter: .seconds(1)
+    )
 
-    private func lifetime(_ client: ClientRecord) -> Int {
+    private func lifetime(_ client: ClientRecord) -> Duration {
         min(client.tokenTTL ?? configuration.tokenTTL, configuration.tokenTTL)
     }
 
@@ -250,7 +254,7 @@ struct OAuthController: Sendable {
             issued = try minter.mint(grant, ring: keys.current, now: clock.now)
         } catch {
             context.logger.error("cannot issue tokens", metadata: ["error": .string(error.description)])
-            throw OAuthError(.temporarilyUnavailable, "the issuer cannot sign tokens right now; try again shortly", retryAfter: 5)
+            throw OAuthError(.temporarilyUnavailable, "the issuer cannot sign tokens right now; try again shortly", retryAfter: .seconds(5))
         }
         metrics.tokenIssued(algorithm: issued.algorithm)
         context.logger.info(
@@ -263,7 +267,7 @@ struct OAuthController: Sendable {
         var body: JSONObject = [
             "access_token": .string(issued.token),
             "token_type": "Bearer",
-            "expires_in": .number(JSONNumber(issued.expiresIn)),
+            "expires_in": .number(JSONNumber(issued.expiresIn.wholeSeconds())),
             "scope": .string(grant.scopes.joined(separator: " ")),
         ]
         for member in extra { body[member.name] = member.value }
@@ -337,7 +341,7 @@ struct OAuthController: Sendable {
     func activeClaims(_ token: String) -> JSONObject? {
         let policy = ValidationPolicy(
             issuers: [configuration.issuer],
-            leeway: 0,
+            leeway: .zero,
             requiredClaims: ["exp", "iat", "sub"],
             expectedType: "at+jwt"
         )
@@ -429,7 +433,7 @@ struct OAuthController: Sendable {
             let what = refusal.scope == .user ? "this client id" : "this address"
             throw OAuthError(
                 .temporarilyUnavailable,
-                "too many failed client authentications for \(what); retry in \(refusal.retryAfter) s",
+                "too many failed client authentications for \(what); retry in \(refusal.retryAfter.wholeSeconds()) s",
                 status: .tooManyRequests,
                 retryAfter: refusal.retryAfter
             )
@@ -441,7 +445,7 @@ struct OAuthController: Sendable {
         } catch {
             throttle.finished(ticket, succeeded: false)
             health.set(.database, problem: "client registry failing: \(error)")
-            throw OAuthError(.temporarilyUnavailable, "the client registry is unavailable; try again shortly", retryAfter: 1)
+            throw OAuthError(.temporarilyUnavailable, "the client registry is unavailable; try again shortly", retryAfter: .seconds(1))
         }
         throttle.finished(ticket, succeeded: client != nil)
         guard let client else {

@@ -91,11 +91,11 @@ struct SessionsController: Sendable {
         case .failure(let refusal):
             metrics.loginFailed(reason: "throttled_\(refusal.scope.rawValue)")
             var headers = Self.noStore
-            headers[.retryAfter] = String(refusal.retryAfter)
+            headers[.retryAfter] = String(refusal.retryAfter.wholeSeconds())
             let what = refusal.scope == .user ? "this username" : "this client address"
             return JSONResponse.error(
                 .tooManyRequests,
-                "too many failed logins for \(what); retry in \(refusal.retryAfter) s",
+                "too many failed logins for \(what); retry in \(refusal.retryAfter.wholeSeconds()) s",
                 headers: headers
             )
         }
@@ -151,7 +151,7 @@ struct SessionsController: Sendable {
         )
         return JSONResponse.make(
             .ok,
-            ["token": .string(issued.token), "token_type": "Bearer", "expires_in": .number(JSONNumber(issued.expiresIn))],
+            ["token": .string(issued.token), "token_type": "Bearer", "expires_in": .number(JSONNumber(issued.expiresIn.wholeSeconds()))],
             headers: Self.noStore
         )
     }

@@ -43,7 +43,7 @@ struct WellKnownController: Sendable {
     func jwks(_ request: Request) -> Response {
         let ring = keys.current
         var headers: HTTPFields = [
-            .cacheControl: "public, max-age=\(configuration.jwksMaxAge)",
+            .cacheControl: "public, max-age=\(configuration.jwksMaxAge.wholeSeconds())",
             .eTag: ring.jwksETag,
         ]
         if let ifNoneMatch = request.headers[.ifNoneMatch], Self.matches(ifNoneMatch, etag: ring.jwksETag) {
@@ -93,7 +93,7 @@ struct WellKnownController: Sendable {
         if let scopes = await scopesSupported.value() {
             document["scopes_supported"] = .array((["openid"] + scopes.filter { $0 != "openid" }).map(JSONValue.string))
         }
-        return JSONResponse.make(.ok, document, headers: [.cacheControl: "public, max-age=\(configuration.jwksMaxAge)"])
+        return JSONResponse.make(.ok, document, headers: [.cacheControl: "public, max-age=\(configuration.jwksMaxAge.wholeSeconds())"])
     }
 
     func health() -> Response {
