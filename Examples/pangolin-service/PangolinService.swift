@@ -37,8 +37,10 @@ struct PangolinService: AsyncParsableCommand {
         try await ResourceService(name: "pangolin-service", options: options, defaultPort: 8081).run { router, setup in
             router.get("/cats") { _, _ in JSONResponse.make(.ok, Self.cats) }
             router.group("pangolins")
-                .add(middleware: JWTAuthenticator(verifier: setup.verifier, realm: setup.audience))
-                .add(middleware: AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: setup.audience))
+                .addMiddleware {
+                    JWTAuthenticator(verifier: setup.verifier, realm: setup.audience)
+                    AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: setup.audience)
+                }
                 .get { _, context in
                     let caller = try context.requireIdentity()
                     context.logger.debug("pangolins served", metadata: ["jwt.sub": .string(caller.subject ?? "-")])

@@ -107,9 +107,16 @@ public struct JWTAuthenticator<Context: AuthRequestContext<VerifiedToken>>: Auth
         }
     }
 
+    /// `Verifier.verify` in its two parts, so that a token verified with the keys in memory costs no `async` frame.
+    @inline(__always)
     private func verify(_ token: String, logger: Logger) async throws -> VerifiedToken {
         do {
-            let verified = try await verifier.verify(token, now: clock.now)
+            let now = clock.now
+            let verified =
+                switch try verifier.verifyWithKeysAtHand(token, now: now) {
+                case .verified(let verified): verified
+                case .keysNeeded(let pending): try await verifier.verifyFetchingKeys(pending, token: token, now: now)
+                }
             metrics.accepted()
             return verified
         } catch {

@@ -75,13 +75,24 @@ enum RouteBenchmarks {
             logger.logLevel = .warning
             return logger
         }()
-        func responder(cache: Bool) -> some HTTPResponder<Context> {
+        /// `stacked`: the authenticator and the policy as one middleware stack (`addMiddleware { … }`, as
+        /// pangolin-service does) rather than two `add(middleware:)` layers.
+        func responder(cache: Bool, stacked: Bool = true) -> some HTTPResponder<Context> {
             let router = Router(context: Context.self)
             router.add(middleware: LogRequestsMiddleware(.debug))
             router.get("/cats") { _, _ in Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "{\"cats\":[]}"))) }
-            router.group("pangolins")
-                .add(middleware: JWTAuthenticator(verifier: verifier(cache: cache), realm: audience))
-                .add(middleware: AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: audience))
+            let group = router.group("pangolins")
+            if stacked {
+                group.addMiddleware {
+                    JWTAuthenticator(verifier: verifier(cache: cache), realm: audience)
+                    AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: audience)
+                }
+            } else {
+                group
+                    .add(middleware: JWTAuthenticator(verifier: verifier(cache: cache), realm: audience))
+                    .add(middleware: AuthorizationPolicyMiddleware(requiredScopes: ["pangolins"], realm: audience))
+            }
+            group
                 .get { _, context in
                     let caller = try context.requireIdentity()
                     return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: "{\"pangolins\":\"\(caller.subject ?? "")\"}")))
@@ -109,6 +120,7 @@ enum RouteBenchmarks {
         let cachingVerifier = verifier(cache: true)
         let uncached = responder(cache: false)
         let cached = responder(cache: true)
+        let cachedLayered = responder(cache: true, stacked: false)
         let cases: [(String, TimingHarness.Body)] = [
             ("Verifier.verify, cache off", { iterations in
                 var succeeded = 0
@@ -124,6 +136,7 @@ enum RouteBenchmarks {
             ("GET /cats with the Authorization header", body(uncached, "/cats", token: token, expect: .ok)),
             ("GET /pangolins, cache off", body(uncached, "/pangolins", token: token, expect: .ok)),
             ("GET /pangolins, cache hit", body(cached, "/pangolins", token: token, expect: .ok)),
+            ("GET /pangolins, cache hit, two add(middleware:) layers", body(cachedLayered, "/pangolins", token: token, expect: .ok)),
             ("GET /pangolins without a token (401)", body(uncached, "/pangolins", token: nil, expect: .unauthorized)),
         ]
 

@@ -25,7 +25,7 @@ public final class VerifiedTokenCache: Sendable {
         }
     }
 
-    struct Entry: Sendable {
+    package struct Entry: Sendable {
         let token: VerifiedToken
         let generation: Int
     }

@@ -127,33 +127,50 @@ public struct Verifier: Sendable {
     /// - Throws: ``TokenVerificationError`` for every reason the token is refused (its ``TokenVerificationError/code``
     ///   says which); `CancellationError` when the task is cancelled while keys are fetched.
     public func verify(_ token: String, now: Date = Date()) async throws -> VerifiedToken {
-        do {
-            switch try verifyWithKeysAtHand(token, now: now) {
-            case .verified(let verified):
-                return verified
-            case .keysNeeded(let pending):
-                return try await verifyFetchingKeys(pending, token: token, now: now)
-            }
-        } catch {
-            throw TokenVerificationError(error) ?? error
+        switch try verifyWithKeysAtHand(token, now: now) {
+        case .verified(let verified): verified
+        case .keysNeeded(let pending): try await verifyFetchingKeys(pending, token: token, now: now)
         }
     }
 
     /// Where verification stands when it could not finish with the keys in memory.
-    private enum Progress {
+    package enum Progress: Sendable {
         case verified(VerifiedToken)
         case keysNeeded(Pending)
     }
 
-    private enum Pending {
+    /// What a verification waits for.
+    package enum Pending: Sendable {
         /// A cached verification whose key set must be looked up again (a refresh is due).
         case revalidate(VerifiedTokenCache.Entry, source: IssuerRegistry.KeySource)
         /// A parsed token (header checked, payload read) whose key must be fetched.
         case resolve(CompactJWS, payload: JSONObject, issuer: String?, source: IssuerRegistry.KeySource)
     }
 
-    /// Verification with the keys in memory, without suspending.
-    private func verifyWithKeysAtHand(_ token: String, now: Date) throws -> Progress {
+    /// The part of ``verify(_:now:)`` that needs no key fetch, without suspending: HummingbirdJWT's authenticator calls
+    /// it (and ``verifyFetchingKeys(_:token:now:)`` only when keys are needed) to save the `async` frames.
+    ///
+    /// - Throws: what ``verify(_:now:)`` throws.
+    package func verifyWithKeysAtHand(_ token: String, now: Date) throws -> Progress {
+        do {
+            return try verifyInMemory(token, now: now)
+        } catch {
+            throw TokenVerificationError(error) ?? error
+        }
+    }
+
+    /// The rest of a verification that needs the ``JWKSCache`` (a refresh due, a kid not in memory).
+    ///
+    /// - Throws: what ``verify(_:now:)`` throws.
+    package func verifyFetchingKeys(_ pending: Pending, token: String, now: Date) async throws -> VerifiedToken {
+        do {
+            return try await fetchKeysAndVerify(pending, token: token, now: now)
+        } catch {
+            throw TokenVerificationError(error) ?? error
+        }
+    }
+
+    private func verifyInMemory(_ token: String, now: Date) throws -> Progress {
         if let tokenCache, let entry = tokenCache.lookup(token, now: now) {
             let issuer = entry.token.claims.issuer
             if let source = issuers.source(forIssuer: issuer) {
@@ -223,8 +240,7 @@ public struct Verifier: Sendable {
         return verified
     }
 
-    /// The rest of a verification that needs the ``JWKSCache`` (a refresh due, a kid not in memory).
-    private func verifyFetchingKeys(_ pending: Pending, token: String, now: Date) async throws -> VerifiedToken {
+    private func fetchKeysAndVerify(_ pending: Pending, token: String, now: Date) async throws -> VerifiedToken {
         switch pending {
         case .revalidate(let entry, let source):
             let generation: Int
@@ -237,7 +253,7 @@ public struct Verifier: Sendable {
             if let hit = try revalidate(entry, generation: generation, token: token, now: now) { return hit }
             switch try parse(token, now: now) {
             case .verified(let verified): return verified
-            case .keysNeeded(let pending): return try await verifyFetchingKeys(pending, token: token, now: now)
+            case .keysNeeded(let pending): return try await fetchKeysAndVerify(pending, token: token, now: now)
             }
         case .resolve(let jws, let payload, let issuer, let source):
             let (key, generation) = try await source.resolve(jws.header, now: now)
