@@ -16,11 +16,13 @@
 # NIO's event loops, ServerSupport's ServerExecutor) and `swift` (JOT_EXECUTOR=swift: Swift's cooperative pool, the
 # default of a Hummingbird application). The table also gives the per-request cost of verification in the server,
 # 1/(pangolins req/s) − 1/(cats req/s), and with --micro the microbenchmark's `Jot verify` (Benchmarks/run.sh) for the
-# same algorithms, measured in the same run after the services, and the ratio of the two.
+# same algorithms, measured in the same run after the services, and the ratio of the two. --routes adds the
+# in-process RouteBenchmarks (router, middleware and verifier of pangolin-service without sockets, ES256): the part of
+# the difference that is Jot's and Hummingbird's code rather than the kernel's, the executor's or wrk's.
 #
 # Usage: Benchmarks/verifier-bench.sh [--no-build] [--no-pin] [--runs N] [--duration 10s] [--threads N]
 #                                     [--connections 32] [--algs "ES256 RS256 HS256"] [--caches "off on"]
-#                                     [--executors "nio swift"] [--micro]
+#                                     [--executors "nio swift"] [--micro] [--routes]
 # The release builds take the shared build lock (/tmp/jot-build.lock), and so do the measurements (about 11 minutes
 # with the defaults), so that no build competes with them; JOT_BENCH_NO_LOCK=1 measures without the lock.
 set -euo pipefail
@@ -30,7 +32,7 @@ root="$(cd "$here/.." && pwd)"
 # shellcheck source=lib.sh
 source "$here/lib.sh"
 build=1 pin=1 runs=5 duration=10s threads="" connections=32 algs="ES256 RS256 HS256" caches="off on" executors="nio swift"
-micro=0
+micro=0 routes=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-build) build=0; shift ;;
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
     --caches) caches="$2"; shift 2 ;;
     --executors) executors="$2"; shift 2 ;;
     --micro) micro=1; shift ;;
+    --routes) routes=1; shift ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -66,6 +69,11 @@ micro_bin="$here/.build/release/JotBenchmarks"
 if [ "$micro" = 1 ]; then
   [ "$build" = 0 ] || flock /tmp/jot-build.lock swift build -c release --package-path "$here" --product JotBenchmarks >&2
   [ -x "$micro_bin" ] || { echo "$micro_bin is missing (build it: Benchmarks/run.sh, or drop --no-build)" >&2; exit 1; }
+fi
+routes_bin="$here/.build/release/RouteBenchmarks"
+if [ "$routes" = 1 ]; then
+  [ "$build" = 0 ] || flock /tmp/jot-build.lock swift build -c release --package-path "$here" --product RouteBenchmarks >&2
+  [ -x "$routes_bin" ] || { echo "$routes_bin is missing (drop --no-build)" >&2; exit 1; }
 fi
 hold_build_lock
 
@@ -198,4 +206,8 @@ if [ "$micro" = 1 ]; then
     [ -n "$ns" ] || { echo "no 'Jot verify' figure for $alg in the microbenchmark output:" >&2; cat "$work/micro.txt" >&2; exit 1; }
     echo "| $alg | $executor | $overhead | $(awk -v n="$ns" 'BEGIN {printf "%.1f", n/1000}') | **$(awk -v o="$overhead" -v n="$ns" 'BEGIN {printf "%.2f", o*1000/n}')×** |"
   done <<<"$overheads"
+fi
+if [ "$routes" = 1 ]; then
+  echo
+  "${on_server[@]}" "$routes_bin" --runs "$runs" | sed 's/^# /### /'
 fi
