@@ -105,7 +105,8 @@ enum RouteBenchmarks {
             let head = HTTPRequest(method: .get, scheme: "http", authority: "127.0.0.1", path: path, headerFields: fields)
             return Request(head: head, body: RequestBody(buffer: ByteBuffer()))
         }
-        func body(_ responder: some HTTPResponder<Context>, _ path: String, token: String?, expect status: HTTPResponse.Status) -> TimingHarness.Body {
+        func body(_ responder: some HTTPResponder<Context>, _ path: String, token: String?, expect status: HTTPResponse.Status) -> TimingHarness.Body
+        {
             { iterations in
                 var succeeded = 0
                 for _ in 0..<iterations {
@@ -122,16 +123,22 @@ enum RouteBenchmarks {
         let cached = responder(cache: true)
         let cachedLayered = responder(cache: true, stacked: false)
         let cases: [(String, TimingHarness.Body)] = [
-            ("Verifier.verify, cache off", { iterations in
-                var succeeded = 0
-                for _ in 0..<iterations where (try? await plainVerifier.verify(token)) != nil { succeeded += 1 }
-                return succeeded
-            }),
-            ("Verifier.verify, cache hit", { iterations in
-                var succeeded = 0
-                for _ in 0..<iterations where (try? await cachingVerifier.verify(token)) != nil { succeeded += 1 }
-                return succeeded
-            }),
+            (
+                "Verifier.verify, cache off",
+                { iterations in
+                    var succeeded = 0
+                    for _ in 0..<iterations where (try? await plainVerifier.verify(token)) != nil { succeeded += 1 }
+                    return succeeded
+                }
+            ),
+            (
+                "Verifier.verify, cache hit",
+                { iterations in
+                    var succeeded = 0
+                    for _ in 0..<iterations where (try? await cachingVerifier.verify(token)) != nil { succeeded += 1 }
+                    return succeeded
+                }
+            ),
             ("GET /cats", body(uncached, "/cats", token: nil, expect: .ok)),
             ("GET /cats with the Authorization header", body(uncached, "/cats", token: token, expect: .ok)),
             ("GET /pangolins, cache off", body(uncached, "/pangolins", token: token, expect: .ok)),
@@ -160,9 +167,13 @@ enum RouteBenchmarks {
         }
         func difference(_ a: String, _ b: String) -> String { String(Int(((medians[a] ?? 0) - (medians[b] ?? 0)).rounded())) }
         print("")
-        print("- protected route, cache hit, beyond `/cats` with the same header: \(difference("GET /pangolins, cache hit", "GET /cats with the Authorization header")) ns")
-        print("- protected route, cache off, beyond `/cats` with the same header: \(difference("GET /pangolins, cache off", "GET /cats with the Authorization header")) ns"
-            + " (Verifier.verify alone: \(Int((medians["Verifier.verify, cache off"] ?? 0).rounded())) ns)")
+        print(
+            "- protected route, cache hit, beyond `/cats` with the same header: \(difference("GET /pangolins, cache hit", "GET /cats with the Authorization header")) ns"
+        )
+        print(
+            "- protected route, cache off, beyond `/cats` with the same header: \(difference("GET /pangolins, cache off", "GET /cats with the Authorization header")) ns"
+                + " (Verifier.verify alone: \(Int((medians["Verifier.verify, cache off"] ?? 0).rounded())) ns)"
+        )
         print("- the header alone: \(difference("GET /cats with the Authorization header", "GET /cats")) ns")
         try await channel.close()
     }

@@ -111,11 +111,13 @@ public struct Verifier: Sendable {
             understoodCriticalHeaders: configuration.understoodCriticalHeaders
         )
         self.policy = policy
-        self.issuerPolicies = Dictionary(uniqueKeysWithValues: issuers.issuers.map { issuer in
-            var issuerPolicy = policy
-            issuerPolicy.issuers = [issuer]
-            return (issuer, issuerPolicy)
-        })
+        self.issuerPolicies = Dictionary(
+            uniqueKeysWithValues: issuers.issuers.map { issuer in
+                var issuerPolicy = policy
+                issuerPolicy.issuers = [issuer]
+                return (issuer, issuerPolicy)
+            }
+        )
     }
 
     /// Verifies a token with the configured requirements.
