@@ -8,53 +8,18 @@ SIGTERM with a stuck client exits 0 within the grace period and says how many re
 """
 import argparse, json, os, re, resource, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request, urllib.error
 
-FAILURES = []
+from e2e import Checks, ServerProcess, free_port
+
+check = Checks()
 
 
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message)
-    if not condition:
-        FAILURES.append(message)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, jot, workdir, args, nofile=None):
-        self.port = free_port()
-        self.log = open(os.path.join(workdir, f"serve-{self.port}.log"), "w+")
-        command = [jot, "serve", "--keys", os.path.join(workdir, "Keys"), "--port", str(self.port), "--demo", "--bcrypt-cost", "4"] + args
-        if nofile:
-            command = ["prlimit", f"--nofile={nofile}:{nofile}", "--"] + command
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit("jot serve did not start: " + self.output())
-
-    def url(self, path):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+def jot_server(jot, workdir, args, nofile=None):
+    """`jot serve --demo` on a free port with its own key directory (under `prlimit --nofile` when asked)."""
+    port = free_port()
+    command = [jot, "serve", "--keys", os.path.join(workdir, "Keys"), "--port", str(port), "--demo", "--bcrypt-cost", "4"] + args
+    if nofile:
+        command = ["prlimit", f"--nofile={nofile}:{nofile}", "--"] + command
+    return ServerProcess("serve", command, workdir, port)
 
 
 def request(url, body=None, timeout=5):
@@ -101,7 +66,7 @@ def main():
             result = subprocess.run([jot, "serve", "--keys", os.path.join(workdir, "Keys")] + args, capture_output=True, text=True, timeout=30)
             check(result.returncode != 0 and expected in result.stderr, f"jot serve {' '.join(args)!s} refused: {result.stderr.strip()[:100]}")
 
-        server = Server(jot, workdir, ["--header-timeout", "2", "--idle-timeout", "3", "--shutdown-grace", "2", "--login-user-burst", "3"])
+        server = jot_server(jot, workdir, ["--header-timeout", "2", "--idle-timeout", "3", "--shutdown-grace", "2", "--login-user-burst", "3"])
         try:
             elapsed, data = closed_after(server.port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
             check(data == b"" and 1.5 <= elapsed <= 4, f"half-sent header closed after {elapsed:.2f} s (header timeout 2 s)")
@@ -145,7 +110,7 @@ def main():
         finally:
             server.stop()
 
-        server = Server(jot, workdir, [], nofile=1024)
+        server = jot_server(jot, workdir, [], nofile=1024)
         try:
             idle = []
             for _ in range(1100):
@@ -166,10 +131,7 @@ def main():
             server.stop()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        sys.exit(1)
-    print("all hardening checks passed")
+    sys.exit(check.summary())
 
 
 if __name__ == "__main__":

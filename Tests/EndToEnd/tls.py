@@ -31,21 +31,12 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 import jwt as pyjwt
 
+from e2e import Checks, ServerProcess as Process, free_port
+
 warnings.filterwarnings("ignore", category=DeprecationWarning)  # TLS 1.0/1.1 are asked for on purpose, to be refused
-PASSED, FAILED = [], []
+check = Checks()
 NOW = datetime.datetime.now(datetime.timezone.utc)
 DAY = datetime.timedelta(days=1)
-
-
-def check(condition, message):
-    print(("ok   " if condition else "FAIL ") + message, flush=True)
-    (PASSED if condition else FAILED).append(message)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---------------------------------------------------------------- certificates
@@ -99,36 +90,6 @@ def write_atomically(path, data, mode):
 
 
 # ---------------------------------------------------------------- processes and requests
-
-
-class Process:
-    def __init__(self, name, command, workdir, port, env=None):
-        self.port = port
-        self.log = open(os.path.join(workdir, f"{name}-{port}.log"), "w+")
-        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"{name} exited: " + self.output())
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.1)
-        raise SystemExit(f"{name} did not start: " + self.output())
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
 
 
 def context(ca_file=None, maximum=None):
@@ -350,11 +311,10 @@ def main():
     finally:
         for process in processes:
             process.stop()
-        if FAILED:
+        if check.failed:
             for process in processes:
                 print(process.output()[-3000:])
-    print(f"{len(PASSED)} passed, {len(FAILED)} failed")
-    return 1 if FAILED else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -18,14 +18,22 @@ import argparse
 import html
 import os
 import re
-import subprocess
 import sys
-import time
 import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CheckFailed, CheckHarness, free_loopback_port, missing_dependencies, resolve_jot, run_jot, temporary_workdir  # noqa: E402
+from common import (  # noqa: E402
+    CheckFailed,
+    CheckHarness,
+    ServerDidNotStart,
+    free_loopback_port,
+    missing_dependencies,
+    resolve_jot,
+    run_jot,
+    running_jot_serve,
+    temporary_workdir,
+)
 
 try:
     import requests
@@ -86,31 +94,12 @@ def main() -> int:
 
         if not harness.check("jot clients add: a public and a confidential web client", register):
             return harness.summary()
-        port = free_loopback_port()
-        base = f"http://127.0.0.1:{port}"
-        log = open(work / "serve.log", "wb")
-        server = subprocess.Popen([jot, "serve", "--demo", "--bcrypt-cost", "4", "--port", str(port), "--audience", "photo-service"],
-                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
         try:
-            deadline = time.monotonic() + options.timeout
-            while True:
-                try:
-                    if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    print("FAIL jot serve did not start:", (work / "serve.log").read_text()[-2000:])
-                    return 1
-                time.sleep(0.2)
-            run_checks(harness, base, redirect, secrets)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            log.close()
+            with running_jot_serve(jot, ["--demo", "--bcrypt-cost", "4", "--audience", "photo-service"], work, env, options.timeout) as base:
+                run_checks(harness, base, redirect, secrets)
+        except ServerDidNotStart as error:
+            print("FAIL jot serve did not start:", error)
+            return 1
     return harness.summary()
 
 

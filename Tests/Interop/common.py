@@ -10,6 +10,7 @@ JOSE libraries and report their absence with `missing_dependencies`.
   * `run_jot` runs the jot executable once, with a timeout, and captures its output.
   * `add_standard_arguments`, `parse_algs`, `resolve_jot` and `temporary_workdir` are the command-line plumbing
     both scripts share (`--jot`, `--algs`, `--timeout`, `--keep`).
+  * `running_jot_serve` starts `jot serve` on a free port and stops it afterwards (the OAuth scripts).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, NoReturn, Sequence
@@ -175,3 +179,39 @@ def temporary_workdir(prefix: str, keep: bool) -> Iterator[Path]:
             print(f"# kept {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+class ServerDidNotStart(Exception):
+    """`jot serve` exited or did not answer `/healthz` in time; the message ends with its log."""
+
+
+@contextmanager
+def running_jot_serve(jot: str, args: Sequence[str], work: Path, env: dict[str, str], timeout: float) -> Iterator[str]:
+    """`jot serve ARGS --port P` on a free loopback port, its output in `work/serve.log`; yields its base URL once
+    `/healthz` answers 200, and stops it (SIGTERM, then SIGKILL after 10 s) afterwards.
+
+    Raises `ServerDidNotStart` (with the end of the log) when the server exits or does not answer within `timeout`.
+    """
+    port = free_loopback_port()
+    base = f"http://127.0.0.1:{port}"
+    with open(work / "serve.log", "wb") as log:
+        server = subprocess.Popen([jot, "serve", *args, "--port", str(port)], stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
+                        if answer.status == 200:
+                            break
+                except (urllib.error.URLError, OSError):
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise ServerDidNotStart((work / "serve.log").read_text()[-2000:])
+                time.sleep(0.2)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()

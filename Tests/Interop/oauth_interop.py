@@ -23,13 +23,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import CheckFailed, CheckHarness, free_loopback_port, missing_dependencies, resolve_jot, run_jot, temporary_workdir  # noqa: E402
+from common import (  # noqa: E402
+    CheckFailed,
+    CheckHarness,
+    ServerDidNotStart,
+    missing_dependencies,
+    resolve_jot,
+    run_jot,
+    running_jot_serve,
+    temporary_workdir,
+)
 
 try:
     import jwt as pyjwt
@@ -65,30 +72,12 @@ def main() -> int:
             add("odd-secret", "--scopes", "pangolins", stdin="a:b%c+d e-0123456789012345678901234567890\n".replace(" ", "_"))
 
         harness.check("jot clients add (generated secret and --secret-stdin)", register)
-        port = free_loopback_port()
-        base = f"http://127.0.0.1:{port}"
-        log = open(work / "serve.log", "wb")
-        server = subprocess.Popen([jot, "serve", "--port", str(port), "--audience", "jot"], stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env)
         try:
-            deadline = time.monotonic() + options.timeout
-            while True:
-                try:
-                    if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    print("FAIL jot serve did not start:", (work / "serve.log").read_text()[-2000:])
-                    return 1
-                time.sleep(0.2)
-            run_checks(harness, jot, env, base, secrets, options.timeout)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-            log.close()
+            with running_jot_serve(jot, ["--audience", "jot"], work, env, options.timeout) as base:
+                run_checks(harness, jot, env, base, secrets, options.timeout)
+        except ServerDidNotStart as error:
+            print("FAIL jot serve did not start:", error)
+            return 1
     return harness.summary()
 
 
