@@ -26,6 +26,11 @@ struct UserStoreTests {
         }()
     }
 
+    /// The deadline of each database operation in these tests. The issuer's 5 s is for answering requests; here up to
+    /// twenty parameterised cases create a schema and apply the migrations at once beside the rest of the suite on two
+    /// cores, which once took longer than 5 s in CI ("no answer within 5.0 seconds"). No test here is about the deadline.
+    static let postgresOperationTimeout: Duration = .seconds(60)
+
     /// Runs `body` with a PostgreSQL database in a schema of its own (dropped afterwards), from `JOT_TEST_DATABASE_URL`.
     /// Without it the case is skipped with a message — and fails when `CI=true`.
     static func withPostgres<Result: Sendable>(_ body: (JotDatabase) async throws -> Result) async throws -> Result {
@@ -36,9 +41,9 @@ struct UserStoreTests {
         let url = try DatabaseURL(text)
         let schema = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let logger = Logger(label: "test.postgres")
-        return try await JotDatabase.withDatabase(url, logger: logger, migrate: false) { admin in
+        return try await JotDatabase.withDatabase(url, logger: logger, operationTimeout: postgresOperationTimeout, migrate: false) { admin in
             try await admin.withConnection("create a test schema") { try await $0.query("CREATE SCHEMA \(unescaped: schema)", logger: logger) }
-            let database = JotDatabase(url: url, logger: logger, schema: schema)
+            let database = JotDatabase(url: url, logger: logger, operationTimeout: postgresOperationTimeout, schema: schema)
             let outcome: Swift.Result<Result, any Error> = await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await database.run() }
                 defer { group.cancelAll() }
