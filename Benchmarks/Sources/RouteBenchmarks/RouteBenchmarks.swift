@@ -34,10 +34,17 @@ enum RouteBenchmarks {
         var runs = 5
         var runMilliseconds = 1000
         var arguments = arguments[...]
+        func positive(_ option: String) throws -> Int {
+            let value = arguments.popFirst()
+            guard let value, let number = Int(value), number > 0 else {
+                throw RouteBenchmarkError("\(option) needs a whole number above 0, got \(value.map { "'\($0)'" } ?? "nothing")")
+            }
+            return number
+        }
         while let argument = arguments.popFirst() {
             switch argument {
-            case "--runs": runs = Int(arguments.popFirst() ?? "") ?? runs
-            case "--run-ms": runMilliseconds = Int(arguments.popFirst() ?? "") ?? runMilliseconds
+            case "--runs": runs = try positive(argument)
+            case "--run-ms": runMilliseconds = try positive(argument)
             default: throw RouteBenchmarkError("unknown argument \(argument) (see the header of RouteBenchmarks.swift)")
             }
         }

@@ -75,11 +75,11 @@ extension IssuerRegistry.KeySource {
         }
     }
 
-    /// The key for `header` and the generation of its set (static sets are generation 0).
+    /// The key for `header` and the generation of its set (static sets are generation 0), fetching the JWKS when it
+    /// must: what ``resolveAtHand(_:now:)`` could not answer.
     func resolve(_ header: JWSHeader, now: Date) async throws -> (key: JWSVerificationKey, generation: Int) {
         switch self {
-        case .jwks(let cache):
-            if let quick = cache.quickResolve(header, now: now) { quick } else { try await cache.resolve(header, now: now) }
+        case .jwks(let cache): try await cache.resolve(header, now: now)
         case .keys(let keySet): (try keySet.key(for: header), 0)
         }
     }
