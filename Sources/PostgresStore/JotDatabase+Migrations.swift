@@ -99,6 +99,12 @@ extension JotDatabase {
         ),
     ]
 
+    /// The deadline of the migration transaction: never shorter than a minute. A migration is not a request: replicas
+    /// starting together wait for one another's migration (an advisory lock), and a statement such as `CREATE INDEX` on
+    /// a large table takes as long as it takes; the request deadline (``operationTimeout``, 5 s) would fail them halfway.
+    /// Reaching the database is still bounded by ``operationTimeout``: ``migrate()`` first reads the recorded version.
+    public var migrationTimeout: Duration { max(operationTimeout, .seconds(60)) }
+
     /// The newest schema version this build knows.
     public static var schemaVersion: Int { migrations.last?.version ?? 0 }
 
@@ -107,7 +113,16 @@ extension JotDatabase {
     @discardableResult
     public func migrate() async throws -> [Int] {
         let location = self.location
-        return try await withTransaction("apply the schema migrations") { connection in
+        // Within the request deadline: an unreachable database is reported in seconds, and an up-to-date schema (every
+        // start but the first after an upgrade) needs neither the lock nor the long deadline.
+        let recorded = try await recordedSchemaVersion()
+        guard recorded < Self.schemaVersion else {
+            if recorded > Self.schemaVersion {
+                throw PostgresStoreError.schemaTooNew(location: location, version: recorded, known: Self.schemaVersion)
+            }
+            return []
+        }
+        return try await withTransaction("apply the schema migrations", deadline: migrationTimeout) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: Self.quiet)
             try await connection.query(
                 """

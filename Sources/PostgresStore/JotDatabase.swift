@@ -101,24 +101,29 @@ public final class JotDatabase: Service, Sendable {
         _ operation: String,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await withDeadline(operation) { [client] in
+        try await withDeadline(operation, timeout: operationTimeout) { [client] in
             try await client.withConnection { connection in try await body(connection) }
         }
     }
 
     /// Runs `body` in a transaction within the deadline; errors `body` throws that are not database errors (a
     /// `KeyStoreError` refusing a rotation, say) come out unchanged, after the rollback.
+    /// - Parameter deadline: how long the transaction may take; ``operationTimeout`` when `nil`.
     public func withTransaction<Result: Sendable>(
         _ operation: String,
+        deadline: Duration? = nil,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        try await withDeadline(operation) { [client, logger] in
+        try await withDeadline(operation, timeout: deadline ?? operationTimeout) { [client, logger] in
             try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         }
     }
 
-    private func withDeadline<Result: Sendable>(_ operation: String, _ body: @escaping @Sendable () async throws -> Result) async throws -> Result {
-        let timeout = operationTimeout
+    private func withDeadline<Result: Sendable>(
+        _ operation: String,
+        timeout: Duration,
+        _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
         do {
             return try await withThrowingTaskGroup(of: Result?.self) { group in
                 group.addTask { try await body() }

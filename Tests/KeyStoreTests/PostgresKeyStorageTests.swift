@@ -2,9 +2,10 @@ import Foundation
 import JOSE
 import KeyStore
 import PostgresNIO
-import PostgresStore
 import Synchronization
 import Testing
+
+@testable import PostgresStore
 
 /// What only the PostgreSQL storage does: sealing is mandatory, a change is one transaction, and the schema migrates.
 /// Skipped without `JOT_TEST_DATABASE_URL` (a failure under `CI=true`); run them with `scripts/with-postgres`.
@@ -238,6 +239,66 @@ struct PostgresKeyStorageTests {
             #expect(try await database.recordedSchemaVersion() == newer)
             #expect(try await PostgresTestDatabase.query(database, migrations, as: String.self) == recorded)
             #expect(try await store.load().fingerprint == before.fingerprint)
+        }
+    }
+
+    @Test("a migration waits for another replica's past the request deadline; an unreachable database is reported within it")
+    func migrationDeadline() async throws {
+        try await withTestDatabase { database in
+            try await PostgresTestDatabase.dropTables(database)
+            let impatient = JotDatabase(url: database.url, logger: PostgresTestDatabase.logger, operationTimeout: .milliseconds(500))
+            #expect(impatient.migrationTimeout == .seconds(60))
+            let (locked, lockTaken) = AsyncStream.makeStream(of: Void.self)
+            let started = ContinuousClock.now
+            let applied = try await withThrowingTaskGroup(of: [Int]?.self) { group in
+                group.addTask {
+                    try await impatient.run()
+                    return nil
+                }
+                defer { group.cancelAll() }
+                // Another replica holds the migration lock until the migration below has waited for it twice the
+                // request deadline.
+                group.addTask {
+                    try await database.withTransaction("hold the migration lock") { connection in
+                        try await connection.query("SELECT pg_advisory_xact_lock(\(JotDatabase.migrationLock))", logger: PostgresTestDatabase.logger)
+                        lockTaken.yield()
+                        let waiting: PostgresQuery = "SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                        var waiters = 0
+                        while waiters == 0 {
+                            try await Task.sleep(for: .milliseconds(20))
+                            for try await count in try await connection.query(waiting, logger: PostgresTestDatabase.logger).decode(Int.self) {
+                                waiters = count
+                            }
+                        }
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                    return nil
+                }
+                for await _ in locked { break }
+                group.addTask { try await impatient.migrate() }
+                while let result = try await group.next() {
+                    if let result { return result }
+                }
+                return []
+            }
+            #expect(applied == Array(1...JotDatabase.schemaVersion))
+            #expect(ContinuousClock.now - started > .seconds(1))
+
+            // Nothing listens there: the first read of the schema version fails within the request deadline, not 60 s.
+            let nowhere = try DatabaseURL("postgres://jot@127.0.0.1:1/jot")
+            let absent = JotDatabase(url: nowhere, logger: PostgresTestDatabase.logger, operationTimeout: .milliseconds(500))
+            let attempt = ContinuousClock.now
+            await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await absent.run() }
+                defer { group.cancelAll() }
+                await #expect {
+                    try await absent.migrate()
+                } throws: { error in
+                    guard case .unavailable = error as? PostgresStoreError else { return false }
+                    return true
+                }
+            }
+            #expect(ContinuousClock.now - attempt < .seconds(10))
         }
     }
 
