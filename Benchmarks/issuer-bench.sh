@@ -41,11 +41,10 @@ require_wrk
 jot="$root/.build-release/release/jot"
 if [ "$build" = 1 ]; then
   build_release jot
-  if [ "$signing" = 1 ]; then
-    flock /tmp/jot-build.lock swift build -c release --package-path "$here" --product IssuerBenchmarks >&2
-  fi
+  if [ "$signing" = 1 ]; then build_benchmark IssuerBenchmarks; fi
 fi
-[ -x "$jot" ] || { echo "no release jot at $jot (run without --no-build)" >&2; exit 1; }
+require_release jot
+if [ "$signing" = 1 ]; then bench="$(benchmark_bin IssuerBenchmarks)"; fi
 
 hold_build_lock
 
@@ -186,8 +185,6 @@ echo
 if [ "$signing" = 1 ]; then
   echo "## (c) Token signing inside the issuer vs the raw primitive (in-process, no wrk)"
   echo
-  bench="$(swift build -c release --package-path "$here" --show-bin-path)/IssuerBenchmarks"
-  [ -x "$bench" ] || { echo "no $bench (run without --no-build)" >&2; exit 1; }
   "$bench" | sed -n '/^|/,$p'
   echo
 fi

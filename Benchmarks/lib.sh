@@ -1,4 +1,4 @@
-# Shared helpers of the wrk scripts (issuer-bench.sh, verifier-bench.sh, verifier-soak.sh); sourced, not run.
+# Shared helpers of the benchmark scripts (Benchmarks/*-bench.sh, verifier-soak.sh); sourced, not run.
 # The caller sets `root` (the repository) before sourcing.
 
 require_wrk() {
@@ -11,6 +11,18 @@ build_release() {
   for product in "$@"; do
     (cd "$root" && flock /tmp/jot-build.lock swift build -c release --product "$product" --scratch-path .build-release) >&2
   done
+}
+
+# build_benchmark PRODUCT: a release build of the Benchmarks package's PRODUCT, under the shared build lock.
+build_benchmark() {
+  (cd "$root" && flock /tmp/jot-build.lock swift build -c release --package-path Benchmarks --product "$1") >&2
+}
+
+# benchmark_bin PRODUCT: prints the path of the Benchmarks package's release PRODUCT; exits unless it exists.
+benchmark_bin() {
+  local path="$root/Benchmarks/.build/release/$1"
+  [ -x "$path" ] || { echo "no release $1 at $path (run without --no-build)" >&2; exit 1; }
+  echo "$path"
 }
 
 # require_release PRODUCT…: exits unless each release binary exists.

@@ -30,12 +30,11 @@ done
 require_wrk
 if [ "$build" = 1 ]; then
   build_release jot
-  flock /tmp/jot-build.lock swift build -c release --package-path "$here" --product IssuerBenchmarks >&2
+  build_benchmark IssuerBenchmarks
 fi
 require_release jot
 jot="$root/.build-release/release/jot"
-bench="$here/.build/release/IssuerBenchmarks"
-[ -x "$bench" ] || { echo "no release IssuerBenchmarks at $bench (run without --no-build)" >&2; exit 1; }
+bench="$(benchmark_bin IssuerBenchmarks)"
 hold_build_lock
 
 work="$(mktemp -d /tmp/jot-oauth-bench.XXXXXX)"

@@ -65,15 +65,13 @@ fi
 bin="$root/.build-release/release"
 [ "$build" = 0 ] || build_release jot pangolin-service
 require_release jot pangolin-service
-micro_bin="$here/.build/release/JotBenchmarks"
 if [ "$micro" = 1 ]; then
-  [ "$build" = 0 ] || flock /tmp/jot-build.lock swift build -c release --package-path "$here" --product JotBenchmarks >&2
-  [ -x "$micro_bin" ] || { echo "$micro_bin is missing (build it: Benchmarks/run.sh, or drop --no-build)" >&2; exit 1; }
+  [ "$build" = 0 ] || build_benchmark JotBenchmarks
+  micro_bin="$(benchmark_bin JotBenchmarks)"
 fi
-routes_bin="$here/.build/release/RouteBenchmarks"
 if [ "$routes" = 1 ]; then
-  [ "$build" = 0 ] || flock /tmp/jot-build.lock swift build -c release --package-path "$here" --product RouteBenchmarks >&2
-  [ -x "$routes_bin" ] || { echo "$routes_bin is missing (drop --no-build)" >&2; exit 1; }
+  [ "$build" = 0 ] || build_benchmark RouteBenchmarks
+  routes_bin="$(benchmark_bin RouteBenchmarks)"
 fi
 hold_build_lock
 

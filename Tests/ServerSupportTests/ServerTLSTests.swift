@@ -125,18 +125,7 @@ struct ServerTLSTests {
         #expect(edge.scheme == "https")
         let router = Router()
         router.get("/ping") { _, _ in "pong" }
-        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router,
-            server: edge.server,
-            configuration: edge.configuration(address: .hostname("127.0.0.1", port: 0), serverName: "test"),
-            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
-            logger: Logger(label: "tls-test")
-        )
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var ports = stream.makeAsyncIterator()
-            let port = try #require(await ports.next())
+        try await ServerEdgeLiveTests.run(router, on: edge, label: "tls-test") { port in
             let url = "https://127.0.0.1:\(port)/ping"
             #expect(try await Self.get(url, trusting: first.caPEM) == "pong")
             await #expect(throws: (any Error).self) { try await Self.get(url, trusting: second.caPEM) }
@@ -148,7 +137,6 @@ struct ServerTLSTests {
             #expect(tls.reload() == .reloaded)
             #expect(try await Self.get(url, trusting: second.caPEM) == "pong")
             await #expect(throws: (any Error).self) { try await Self.get(url, trusting: first.caPEM) }
-            group.cancelAll()
         }
     }
 
