@@ -1,4 +1,5 @@
 public import Hummingbird
+import JOSE
 
 /// Why ``JWTAuthenticator`` or ``ScopePolicy`` refused a request, rendered as the RFC 6750 §3 answer.
 ///
@@ -126,7 +127,8 @@ public struct JWTAuthenticationError: HTTPResponseError, Sendable, Hashable, Cus
     public var description: String {
         switch reason {
         case .missingCredentials: "no Authorization header; send 'Authorization: Bearer <jwt>'"
-        case .unsupportedScheme(let scheme): "Authorization scheme '\(BearerChallenge.sanitize(scheme, limit: 32))' is not supported; use Bearer"
+        case .unsupportedScheme(let scheme):
+            "Authorization scheme '\(UntrustedText.errorDescription(scheme, limit: 32))' is not supported; use Bearer"
         case .malformedAuthorization(let reason): "malformed Authorization header: \(reason)"
         case .invalidToken(let reason): "invalid token: \(reason)"
         case .insufficientScope(let required): "token lacks a required scope (required: \(required.joined(separator: " ")))"

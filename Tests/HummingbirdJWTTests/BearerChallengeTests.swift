@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import JOSE
 import Testing
 
 @testable import HummingbirdJWT
@@ -8,12 +9,17 @@ import Testing
 struct BearerChallengeTests {
     @Test("Values keep only RFC 6750's quotable characters and are cut short")
     func sanitize() {
-        #expect(BearerChallenge.sanitize(#"a"b\c"#, limit: 100) == "abc")
-        #expect(BearerChallenge.sanitize("line\r\nbreak\u{0}\u{7F}", limit: 100) == "linebreak")
-        #expect(BearerChallenge.sanitize("  many   spaces  ", limit: 100) == "many spaces")
-        #expect(BearerChallenge.sanitize("café ü", limit: 100) == "caf")
-        #expect(BearerChallenge.sanitize(String(repeating: "x", count: 500), limit: 160).count == 160)
+        #expect(UntrustedText.errorDescription(#"a"b\c"#, limit: 100) == "abc")
+        #expect(UntrustedText.errorDescription("line\r\nbreak\u{0}\u{7F}", limit: 100) == "linebreak")
+        #expect(UntrustedText.errorDescription("  many   spaces  ", limit: 100) == "many spaces")
+        #expect(UntrustedText.errorDescription("café ü", limit: 100) == "caf")
+        #expect(UntrustedText.errorDescription(String(repeating: "x", count: 500), limit: 160).count == 160)
+        #expect(UntrustedText.errorDescription("RFC 6749 §5.2 … done") == "RFC 6749 section 5.2 ... done")
         #expect(BearerChallenge.render([]) == "Bearer")
+        // error_description is cut; a long scope list (the route's own) is not, so no scope name is split.
+        let scopes = (0..<40).map { "scope\($0)" }.joined(separator: " ")
+        let rendered = BearerChallenge.render([("error_description", String(repeating: "y", count: 500)), ("scope", scopes)])
+        #expect(rendered == "Bearer error_description=\"\(String(repeating: "y", count: 160))\", scope=\"\(scopes)\"")
         #expect(BearerChallenge.render([("realm", #"r"x"#), ("error", "invalid_token")]) == #"Bearer realm="rx", error="invalid_token""#)
     }
 

@@ -97,7 +97,10 @@ struct HTTPJWKSSourceTests {
         }
     }
 
-    @Test("A non-200 status is an error naming the status", arguments: [404, 500, 503])
+    @Test(
+        "A non-200 status is an error naming the status (a 304 to an unconditional request is one, not a redirect)",
+        arguments: [304, 404, 500, 503]
+    )
     func badStatus(status: Int) async throws {
         try await withServerAndClient { server, client in
             await server.endpoints.set("/jwks", .status(status))

@@ -233,6 +233,39 @@ struct VerifierTests {
         #expect(verifier(InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!])).tokenCache == nil)
     }
 
+    @Test("The token cache and scopes compare byte for byte: a look-alike of a cached token or of a scope is not it")
+    func lookAlikes() async throws {
+        let key = try Fixture.key()
+        let source = InMemoryJWKSSource(keys: [key.verificationKey.publicJWK!])
+        let verifier = verifier(source, configuration: .init(audiences: [Fixture.audience], tokenCache: .init(maxEntries: 8)))
+        let cache = try #require(verifier.tokenCache)
+        let token = try Fixture.token(key, claims: ["scope": "Kpangolins \u{212A}admin"])
+        let verified = try await verifier.verify(token, now: t0)
+        #expect(verified.scopes == ["Kpangolins"], "a scope that is not an RFC 6749 scope token grants nothing")
+        #expect(verified.missingScopes(["Kadmin"]) == ["Kadmin"])
+        let index = try #require(token.firstIndex(of: "K"), "a token of some 600 base64url characters has a K")
+        var lookAlike = token
+        lookAlike.replaceSubrange(index...index, with: "\u{212A}")
+        #expect(lookAlike == token, "Swift's == is canonical equivalence")
+        await #expect(throws: (any Error).self) { try await verifier.verify(lookAlike, now: t0) }
+        #expect(cache.hits == 0)
+        _ = try await verifier.verify(token, now: t0)
+        #expect(cache.hits == 1)
+    }
+
+    @Test("A token without kid in an algorithm the set's only key lacks refetches: the issuer may have moved to a new one")
+    func noKeyIDNewAlgorithm() async throws {
+        let old = try Fixture.key()
+        let new = try Fixture.key(.EdDSA)
+        let source = InMemoryJWKSSource(keys: [old.verificationKey.publicJWK!], maxAge: .seconds(600))
+        let verifier = verifier(source)
+        _ = try await verifier.verify(try Fixture.token(old), now: t0)
+        await source.publish(keys: [old.verificationKey.publicJWK!, new.verificationKey.publicJWK!], maxAge: .seconds(600))
+        let token = try Fixture.token(new.withKeyID(nil))
+        // After the unknown-key cooldown since the first fetch (30 s): a refetch finds the new key.
+        #expect(try await verifier.verify(token, now: t0.addingTimeInterval(31)).subject == "user-1")
+    }
+
     @Test("Verified-token cache: hits skip verification, honour exp and scopes, and drop entries when keys change")
     func tokenCache() async throws {
         let key = try Fixture.key()

@@ -61,6 +61,15 @@ public struct ValidationPolicy: Sendable {
 
     private static func seconds(_ leeway: Duration) -> Double { max(0, leeway.inSeconds) }
 
+    /// A whole number of seconds for an error, saturated: a `now` far from the token's times (a caller's `--now 1e300`)
+    /// must not trap.
+    private static func whole(_ seconds: Double) -> Int {
+        guard seconds.isFinite else { return seconds > 0 ? .max : .min }
+        if seconds >= Double(Int.max) { return .max }
+        if seconds <= Double(Int.min) { return .min }
+        return Int(seconds)
+    }
+
     /// The leeway as errors report it: whole seconds, rounded down.
     private var reportedLeeway: Int { max(.zero, leeway).wholeSeconds() }
 
@@ -74,11 +83,14 @@ public struct ValidationPolicy: Sendable {
         }
     }
 
-    /// `set.contains(value)`; a few entries are compared instead of hashed (String == and hashing agree, so the
-    /// answer is the same).
+    /// Whether `set` holds `value` byte for byte (RFC 7519 §2: no canonicalisation; a hashed lookup alone would take
+    /// `\u{212A}api` for `Kapi`). A hit of the hashed lookup is the only candidate: the set cannot hold two
+    /// canonically equivalent strings.
     @inline(__always)
     private static func contains(_ set: Set<String>, _ value: String) -> Bool {
-        set.count <= 4 ? set.contains { $0 == value } : set.contains(value)
+        if set.count <= 4 { return set.contains { $0.isExactly(value) } }
+        guard let index = set.firstIndex(of: value) else { return false }
+        return set[index].isExactly(value)
     }
 
     /// Checks the claims against the policy at time `now`.
@@ -93,17 +105,17 @@ public struct ValidationPolicy: Sendable {
         }
         if let missing { throw .missingClaim(missing) }
         if let exp = claims.expiresAt, now >= exp + leeway {
-            throw .expired(secondsAgo: Int((now - exp).rounded(.down)), leeway: reportedLeeway)
+            throw .expired(secondsAgo: Self.whole((now - exp).rounded(.down)), leeway: reportedLeeway)
         }
         if let nbf = claims.notBefore, now + leeway < nbf {
-            throw .notYetValid(inSeconds: Int((nbf - now).rounded(.up)), leeway: reportedLeeway)
+            throw .notYetValid(inSeconds: Self.whole((nbf - now).rounded(.up)), leeway: reportedLeeway)
         }
         if let iat = claims.issuedAt {
             if now + leeway < iat {
-                throw .issuedInFuture(inSeconds: Int((iat - now).rounded(.up)), leeway: reportedLeeway)
+                throw .issuedInFuture(inSeconds: Self.whole((iat - now).rounded(.up)), leeway: reportedLeeway)
             }
             if let maxTokenAge, let maxTokenAgeSeconds, now - iat > maxTokenAgeSeconds + leeway {
-                throw .tooOld(ageSeconds: Int((now - iat).rounded(.down)), maxAge: maxTokenAge.wholeSeconds())
+                throw .tooOld(ageSeconds: Self.whole((now - iat).rounded(.down)), maxAge: maxTokenAge.wholeSeconds())
             }
         } else if maxTokenAgeSeconds != nil {
             throw .missingClaim("iat")

@@ -85,6 +85,9 @@ public struct JWK: Sendable {
         case .eddsa:
             let x = try bytes("x")
             guard x.count == 32 else { throw .invalidJWK(reason: "Ed25519 'x' must be 32 bytes, got \(x.count)") }
+            guard !JWSVerificationKey.isSmallOrderEd25519(x) else {
+                throw .invalidJWK(reason: "'x' is a small-order Ed25519 point: any signature would verify under it")
+            }
             do {
                 return .init(algorithm: algorithm, keyID: keyID, material: .ed25519(try .init(rawRepresentation: x)))
             } catch {

@@ -23,7 +23,9 @@ public struct JWSKeySet: Sendable {
     public var isEmpty: Bool { keys.isEmpty }
     public var keyIDs: [String] { keys.compactMap(\.keyID) }
 
-    public func contains(keyID: String) -> Bool { indexByKeyID[keyID] != nil }
+    public func contains(keyID: String) -> Bool {
+        indexByKeyID[keyID]?.contains { keys[$0].keyID?.isExactly(keyID) == true } ?? false
+    }
 
     /// The key that must verify a token with this header.
     public func key(for header: JWSHeader) throws(JOSEError) -> JWSVerificationKey {
@@ -31,14 +33,17 @@ public struct JWSKeySet: Sendable {
             if keys.count <= Self.linearLookupLimit {
                 // A few keys (the usual case: current, next, previous) are found faster by comparing than by hashing.
                 var first: Int? = nil
-                for offset in keys.indices where keys[offset].keyID == keyID {
+                for offset in keys.indices where keys[offset].keyID?.isExactly(keyID) == true {
                     if keys[offset].algorithm == header.algorithm { return keys[offset] }
                     if first == nil { first = offset }
                 }
                 guard let first else { throw .unknownKeyID(keyID) }
                 throw .algorithmMismatch(header: header.algorithm, keyID: keyID, keyAlgorithm: keys[first].algorithm)
             }
-            guard let candidates = indexByKeyID[keyID] else { throw .unknownKeyID(keyID) }
+            // The hashed index is canonical equivalence; the kid must match byte for byte.
+            guard let candidates = indexByKeyID[keyID]?.filter({ keys[$0].keyID?.isExactly(keyID) == true }), !candidates.isEmpty else {
+                throw .unknownKeyID(keyID)
+            }
             for offset in candidates where keys[offset].algorithm == header.algorithm { return keys[offset] }
             throw .algorithmMismatch(header: header.algorithm, keyID: keyID, keyAlgorithm: keys[candidates[0]].algorithm)
         }

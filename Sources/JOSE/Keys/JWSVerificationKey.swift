@@ -57,6 +57,32 @@ public struct JWSVerificationKey: Sendable {
         self.init(algorithm: algorithm, keyID: keyID, material: .hmac(SymmetricKey(data: Array(hmacSecret))))
     }
 
+    /// The encodings of the Ed25519 points of small order (1, 2, 4, 8), sign bit cleared: under such a public key,
+    /// signatures verify for any message (libsodium refuses the same list; RFC 8032 does not require it).
+    private static let smallOrderEd25519: [[UInt8]] = [
+        [UInt8](repeating: 0, count: 32),
+        [1] + [UInt8](repeating: 0, count: 31),
+        [
+            0x26, 0xE8, 0x95, 0x8F, 0xC2, 0xB2, 0x27, 0xB0, 0x45, 0xC3, 0xF4, 0x89, 0xF2, 0xEF, 0x98, 0xF0,
+            0xD5, 0xDF, 0xAC, 0x05, 0xD3, 0xC6, 0x33, 0x39, 0xB1, 0x38, 0x02, 0x88, 0x6D, 0x53, 0xFC, 0x05,
+        ],
+        [
+            0xC7, 0x17, 0x6A, 0x70, 0x3D, 0x4D, 0xD8, 0x4F, 0xBA, 0x3C, 0x0B, 0x76, 0x0D, 0x10, 0x67, 0x0F,
+            0x2A, 0x20, 0x53, 0xFA, 0x2C, 0x39, 0xCC, 0xC6, 0x4E, 0xC7, 0xFD, 0x77, 0x92, 0xAC, 0x03, 0x7A,
+        ],
+        [0xEC] + [UInt8](repeating: 0xFF, count: 30) + [0x7F],
+        [0xED] + [UInt8](repeating: 0xFF, count: 30) + [0x7F],
+        [0xEE] + [UInt8](repeating: 0xFF, count: 30) + [0x7F],
+    ]
+
+    /// Whether `raw` (a 32-byte Ed25519 public key) is a point of small order.
+    static func isSmallOrderEd25519(_ raw: some Collection<UInt8>) -> Bool {
+        guard raw.count == 32 else { return false }
+        var bytes = Array(raw)
+        bytes[31] &= 0x7F
+        return smallOrderEd25519.contains(bytes)
+    }
+
     /// A key from a PEM document: an SPKI public key (`PUBLIC KEY`), or a PKCS#8/SEC1/PKCS#1 private key whose
     /// public half is used.
     public init(pemRepresentation pem: String, algorithm: JWSAlgorithm, keyID: String? = nil) throws(JOSEError) {
@@ -75,7 +101,12 @@ public struct JWSVerificationKey: Sendable {
             case .ES256: material = .p256(try P256.Signing.PublicKey(pemRepresentation: pem))
             case .ES384: material = .p384(try P384.Signing.PublicKey(pemRepresentation: pem))
             case .ES512: material = .p521(try P521.Signing.PublicKey(pemRepresentation: pem))
-            case .EdDSA: material = .ed25519(try Curve25519.Signing.PublicKey(pemRepresentation: pem))
+            case .EdDSA:
+                let key = try Curve25519.Signing.PublicKey(pemRepresentation: pem)
+                guard !Self.isSmallOrderEd25519(key.rawRepresentation) else {
+                    throw JOSEError.invalidPEM(reason: "a small-order Ed25519 point: any signature would verify under it")
+                }
+                material = .ed25519(key)
             }
         } catch let error as JOSEError {
             throw error

@@ -50,4 +50,37 @@ package enum UntrustedText {
             return !properties.isDefaultIgnorableCodePoint && !properties.isNoncharacterCodePoint
         }
     }
+
+    /// `value` in the characters RFC 6749 §5.2 and RFC 6750 §3 allow in `error_description` and `scope` (printable
+    /// ASCII except `"` and `\`: %x20-21 / %x23-5B / %x5D-7E): `§` becomes "section " and `…` "...", anything else
+    /// outside the set is left out (an echoed non-ASCII value, a control, a quote), runs of spaces become one, and the
+    /// result is cut to `limit` characters.
+    package static func errorDescription(_ value: some StringProtocol, limit: Int = .max) -> String {
+        var output = ""
+        output.reserveCapacity(min(value.utf8.count, limit))
+        var lastWasSpace = false
+        func append(_ text: String) {
+            for scalar in text.unicodeScalars where output.utf8.count < limit { output.unicodeScalars.append(scalar) }
+        }
+        for scalar in value.unicodeScalars {
+            guard output.utf8.count < limit else { break }
+            switch scalar.value {
+            case 0x20:
+                if lastWasSpace || output.isEmpty { continue }
+                lastWasSpace = true
+                output.append(" ")
+                continue
+            case 0x21, 0x23...0x5B, 0x5D...0x7E: output.unicodeScalars.append(scalar)
+            case 0xA7:
+                append("section ")
+                lastWasSpace = true
+                continue
+            case 0x2026: append("...")
+            default: continue
+            }
+            lastWasSpace = false
+        }
+        while output.hasSuffix(" ") { output.removeLast() }
+        return output
+    }
 }

@@ -260,6 +260,8 @@ public actor JWKSCache {
         } catch {
             switch error {
             case .unknownKeyID, .noKey: return nil
+            // No kid and the set's only key has another algorithm: the issuer may have moved to a new one.
+            case .algorithmMismatch where header.keyID == nil: return nil
             default: throw error
             }
         }

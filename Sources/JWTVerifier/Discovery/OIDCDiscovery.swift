@@ -46,7 +46,7 @@ public enum OIDCDiscovery {
             throw JWKSFetchError.invalidDocument(url: url, reason: "not valid JSON: \(error)")
         }
         let actual = document["issuer"]?.stringValue
-        guard actual == issuer else {
+        guard let actual, actual.isExactly(issuer) else {
             throw JWKSFetchError.issuerMismatch(url: url, expected: issuer, actual: actual)
         }
         guard let jwksURI = document["jwks_uri"]?.stringValue else {

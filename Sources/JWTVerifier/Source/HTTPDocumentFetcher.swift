@@ -120,6 +120,9 @@ struct HTTPDocumentFetcher: Sendable {
                 etag: response.headers.first(name: "ETag") ?? etag,
                 directives: CacheDirectives(cacheControl: response.headers["Cache-Control"], age: response.headers.first(name: "Age"))
             )
+        case 304:
+            // Not Modified to a request that asked nothing conditional: a broken server or proxy, not a redirect.
+            throw JWKSFetchError.httpStatus(url: url, status: status)
         case 300..<400:
             throw JWKSFetchError.redirect(url: url, status: status, location: response.headers.first(name: "Location"))
         default:

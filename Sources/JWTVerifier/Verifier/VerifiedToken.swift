@@ -17,7 +17,8 @@ public struct VerifiedToken: Sendable {
     /// The `iss` the key source was chosen by (and that the verified claims carry); empty for a token without `iss`
     /// accepted through ``IssuerRegistry/tokensWithoutIssuer``.
     public let issuer: String
-    /// Granted scopes: the union of `scope` (space-delimited, RFC 9068 §2.2.3), `scp` (string or array) and `scopes`.
+    /// Granted scopes: the union of `scope` (space-delimited, RFC 9068 §2.2.3), `scp` (string or array) and `scopes`;
+    /// only RFC 6749 §3.3 scope tokens (printable ASCII) count, so a look-alike never matches a required scope.
     public let scopes: Set<String>
 
     /// Builds the identity of verified claims, reading their scopes.
@@ -62,13 +63,13 @@ public struct VerifiedToken: Sendable {
                 guard name != "scopes" else {
                     throw .invalidClaim(name: name, reason: "must be an array of strings")
                 }
-                for scope in list.split(whereSeparator: { $0 == " " }) { scopes.insert(String(scope)) }
+                for scope in list.split(whereSeparator: { $0 == " " }) where String(scope).isScopeToken { scopes.insert(String(scope)) }
             case .array(let values) where name != "scope":
                 for element in values {
                     guard case .string(let scope) = element, !scope.isEmpty, !scope.contains(" ") else {
                         throw .invalidClaim(name: name, reason: "must be an array of non-empty strings without spaces")
                     }
-                    scopes.insert(scope)
+                    if scope.isScopeToken { scopes.insert(scope) }
                 }
             default:
                 throw .invalidClaim(

@@ -30,8 +30,24 @@ public final class VerifiedTokenCache: Sendable {
         let generation: Int
     }
 
+    /// The whole token, as the key: Swift's `String ==` is canonical equivalence, so the key also compares lengths in
+    /// bytes. A verified token is ASCII, and every non-ASCII string canonically equivalent to an ASCII one is longer
+    /// (U+212A KELVIN SIGN for `K`, U+037E for `;`): equal lengths make a hit byte for byte, at O(1).
+    struct Key: Hashable, Sendable {
+        let token: String
+        let byteCount: Int
+
+        init(_ token: String) {
+            self.token = token
+            self.byteCount = token.utf8.count
+        }
+
+        static func == (lhs: Key, rhs: Key) -> Bool { lhs.byteCount == rhs.byteCount && lhs.token == rhs.token }
+        func hash(into hasher: inout Hasher) { hasher.combine(token) }
+    }
+
     public let configuration: Configuration
-    private let store: Mutex<ExpiringStore<String, Entry>>
+    private let store: Mutex<ExpiringStore<Key, Entry>>
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -46,15 +62,15 @@ public final class VerifiedTokenCache: Sendable {
     public var misses: Int { store.withLock { $0.misses } }
 
     func lookup(_ token: String, now: Date) -> Entry? {
-        store.withLock { $0.value(for: token, now: now) }
+        store.withLock { $0.value(for: Key(token), now: now) }
     }
 
     /// Keeps the verification until the earlier of `now + ttl` and the token's `exp`.
     func insert(_ token: String, verified: VerifiedToken, generation: Int, now: Date) {
         var expiresAt = now.advanced(by: configuration.ttl)
         if let exp = verified.claims.expirationDate, exp < expiresAt { expiresAt = exp }
-        store.withLock { $0.insert(Entry(token: verified, generation: generation), for: token, expiresAt: expiresAt, now: now) }
+        store.withLock { $0.insert(Entry(token: verified, generation: generation), for: Key(token), expiresAt: expiresAt, now: now) }
     }
 
-    func remove(_ token: String) { store.withLock { $0.remove(token) } }
+    func remove(_ token: String) { store.withLock { $0.remove(Key(token)) } }
 }
