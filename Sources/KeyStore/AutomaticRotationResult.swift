@@ -17,6 +17,9 @@ public struct AutomaticRotationResult: Sendable, Hashable, CustomStringConvertib
     public let rotations: [RotationResult.Rotation]
     public let pruned: [KeyRecord]
     public let waiting: [Waiting]
+    /// Why a due rotation did not happen: it would have published more keys than verifiers accept (the interval is
+    /// shorter than a previous key must stay published); it happens once pruning makes room.
+    public var heldBack: KeyStoreError? = nil
 
     /// Whether the step changed the key set.
     public var changed: Bool { !rotations.isEmpty || !pruned.isEmpty }
@@ -24,6 +27,7 @@ public struct AutomaticRotationResult: Sendable, Hashable, CustomStringConvertib
     public var description: String {
         var parts = rotations.map(\.description)
         parts += pruned.map { "removed previous \($0.algorithm) key '\($0.keyID)'" }
+        if let heldBack { parts.append("rotation held back: \(heldBack)") }
         return parts.isEmpty ? "nothing due" : parts.joined(separator: "; ")
     }
 }

@@ -58,11 +58,19 @@ public struct PostgresGrantTable: GrantTable {
         )
     }
 
-    public func revoke(username: String, now: Double) async throws -> Int {
-        try await count(
-            "revoke a user's grants",
-            "UPDATE jot_grants SET revoked_at = \(now) WHERE username = \(username) AND revoked_at IS NULL RETURNING hash"
-        )
+    public func revoke(owner: GrantOwner, now: Double) async throws -> Int {
+        switch owner {
+        case .user(let username):
+            try await count(
+                "revoke a user's grants",
+                "UPDATE jot_grants SET revoked_at = \(now) WHERE username = \(username) AND revoked_at IS NULL RETURNING hash"
+            )
+        case .client(let clientID):
+            try await count(
+                "revoke a client's grants",
+                "UPDATE jot_grants SET revoked_at = \(now) WHERE client_id = \(clientID) AND revoked_at IS NULL RETURNING hash"
+            )
+        }
     }
 
     public func purge(expiredBefore cutoff: Double) async throws -> Int {

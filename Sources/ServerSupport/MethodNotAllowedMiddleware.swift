@@ -2,7 +2,8 @@ public import Hummingbird
 import Synchronization
 
 /// Answers `405 Method Not Allowed` with an `Allow` header (RFC 9110 §15.5.6) when a path exists but not with the
-/// request's method; Hummingbird's router would say 404, as if the resource did not exist.
+/// request's method; Hummingbird's router would say 404, as if the resource did not exist. A path served by `GET` also
+/// allows `HEAD` (the router's `.autoGenerateHeadEndpoints` answers it).
 ///
 /// Add it first, register the routes, then call ``learnRoutes(of:)`` so it knows them (it sees the router's not-found
 /// answers because router middleware wraps them too). Paths are compared exactly (the routes it serves have no
@@ -18,7 +19,9 @@ public final class MethodNotAllowedMiddleware<Context: RequestContext>: RouterMi
         for route in router.routes {
             methods["\(route.path)".hasPrefix("/") ? "\(route.path)" : "/\(route.path)", default: []].append(route.method.rawValue)
         }
-        let table = methods.mapValues { $0.sorted().joined(separator: ", ") }
+        let table = methods.mapValues { list in
+            (list.contains("GET") && !list.contains("HEAD") ? list + ["HEAD"] : list).sorted().joined(separator: ", ")
+        }
         allowed.withLock { $0 = table }
     }
 

@@ -27,7 +27,8 @@ public enum IssuerApplication {
         inFlight: InFlightRequests? = nil,
         health: IssuerHealth = IssuerHealth()
     ) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        // RFC 9110 §9.3.2: every GET route answers HEAD too (the GET's headers, no body).
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
         let methodNotAllowed = MethodNotAllowedMiddleware<BasicRequestContext>()
         router.addMiddleware { methodNotAllowed }
         if let inFlight { router.addMiddleware { inFlight.middleware(context: BasicRequestContext.self) } }
@@ -66,7 +67,8 @@ public enum IssuerApplication {
             passwordChecks: passwordChecks,
             metrics: metrics,
             clock: clock,
-            pages: Pages()
+            pages: Pages(),
+            keys: keys
         ).addRoutes(to: router)
         WellKnownController(
             configuration: configuration,

@@ -34,7 +34,9 @@ public struct IssuerConfiguration: Sendable {
     ) {
         self.host = host
         self.port = port
-        self.issuer = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        // Exactly as given: verifiers compare `iss` byte for byte with what their operator typed (RFC 7519 §4.1.1), and
+        // some issuers end in '/' (RFC 8414 §3.1 allows it). Endpoints are built on ``endpointBase``.
+        self.issuer = issuer
         self.audiences = audiences
         self.tokenTTL = tokenTTL
         self.algorithm = algorithm
@@ -46,11 +48,14 @@ public struct IssuerConfiguration: Sendable {
     /// The audience of a token when none is asked for: the first of ``audiences``.
     public var defaultAudience: String { audiences.first ?? "jot" }
 
-    public var jwksURI: String { issuer + "/.well-known/jwks.json" }
+    /// The issuer without a trailing '/' (RFC 8414 §3.1 removes it before `/.well-known/`): endpoint URLs start here.
+    public var endpointBase: String { issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer }
+
+    public var jwksURI: String { endpointBase + "/.well-known/jwks.json" }
     /// RFC 6749 §3.2 token endpoint.
-    public var tokenEndpoint: String { issuer + "/oauth/token" }
+    public var tokenEndpoint: String { endpointBase + "/oauth/token" }
     /// RFC 7662 introspection endpoint.
-    public var introspectionEndpoint: String { issuer + "/oauth/introspect" }
+    public var introspectionEndpoint: String { endpointBase + "/oauth/introspect" }
     /// The password login of the documented flow.
-    public var sessionsEndpoint: String { issuer + "/sessions" }
+    public var sessionsEndpoint: String { endpointBase + "/sessions" }
 }

@@ -142,12 +142,12 @@ public struct TokenMinter: Sendable {
         now: Date
     ) throws(Failure) -> String {
         let key: JWSSigningKey
-        if configuration.algorithm != .HS256, let configured = ring.signingKeys[configuration.algorithm] {
+        if !configuration.algorithm.isSymmetric, let configured = ring.signingKeys[configuration.algorithm] {
             key = configured
         } else if let asymmetric = Self.idTokenAlgorithms(ring).first.flatMap({ ring.signingKeys[$0] }) {
             key = asymmetric
         } else {
-            throw .noSigningKey(configuration.algorithm == .HS256 ? .ES256 : configuration.algorithm)
+            throw .noSigningKey(configuration.algorithm.isSymmetric ? .ES256 : configuration.algorithm)
         }
         let issuedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
         var additional: JSONObject = [
@@ -170,9 +170,10 @@ public struct TokenMinter: Sendable {
         }
     }
 
-    /// The algorithms ID tokens can be signed with: the asymmetric ones the key set has.
+    /// The algorithms ID tokens can be signed with: the asymmetric ones the key set has. Never an HMAC: a relying party
+    /// can only check an HMAC ID token keyed with its client secret (OIDC Core §10.1), not with the issuer's secret.
     public static func idTokenAlgorithms(_ ring: LoadedKeySet) -> [JWSAlgorithm] {
-        ring.algorithms.filter { $0 != .HS256 }
+        ring.algorithms.filter { !$0.isSymmetric }
     }
 
     /// OIDC Core §3.1.3.6: base64url of the left half of the hash of the access token's ASCII (SHA-256 for ES256, RS256

@@ -181,7 +181,7 @@ def main():
     try:
         # A key readable by others is refused before anything is served.
         os.chmod(key, 0o644)
-        result = subprocess.run([jot, "serve", "--keys", keys, "--port", "0", "--tls-certificate", crt, "--tls-key", key],
+        result = subprocess.run([jot, "serve", "--keys", keys, "--port", str(free_port()), "--tls-certificate", crt, "--tls-key", key],
                                 capture_output=True, text=True, timeout=60)
         check(result.returncode != 0 and f"chmod 600 {key}" in result.stderr, f"key mode 0644 refused: {result.stderr.strip()[:160]}")
         os.chmod(key, 0o600)

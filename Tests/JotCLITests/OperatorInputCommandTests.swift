@@ -1,6 +1,7 @@
 import ArgumentParser
 import JotCLI
 import Testing
+import TokenIssuer
 
 @Suite("jot refuses odd operator input, naming the flag and the accepted range")
 struct OperatorInputCommandTests {
@@ -23,6 +24,8 @@ struct OperatorInputCommandTests {
             (["--issuer", "http://issuer.example"], "--issuer 'http://issuer.example' is http on a non-loopback host"),
             (["--audience", ""], "--audience '' is empty"),
             (["--jwks-max-age=-1"], "--jwks-max-age -1 is out of range: use 0–86400 seconds"),
+            (["--port", "0"], "--port 0 picks a free port, so the issuer URL (the tokens' iss) is not known before the server binds"),
+            (["--host", "0.0.0.0"], "--host 0.0.0.0 serves other machines, and the issuer URL must then be https: give --issuer"),
         ]
     )
     func serve(arguments: [String], expected: String) async {
@@ -35,6 +38,19 @@ struct OperatorInputCommandTests {
         #expect(await Self.refusal([]) == nil)
         #expect(await Self.refusal(["--issuer", "https://issuer.example", "--token-ttl", "86400"]) == nil)
         #expect(await Self.refusal(["--token-ttl", "90000", "--allow-long-token-ttl"]) == nil)
+        #expect(await Self.refusal(["--port", "0", "--issuer", "http://127.0.0.1:9999"]) == nil)
+        #expect(await Self.refusal(["--host", "0.0.0.0", "--issuer", "https://auth.example/"]) == nil)
+        // The issuer is kept exactly as given (verifiers compare iss byte for byte); endpoints drop the trailing '/'.
+        let configuration = try await ServeCommand.parse(["--issuer", "https://auth.example/"]).resolvedConfiguration(environment: [:])
+        #expect(configuration.issuer == "https://auth.example/")
+        #expect(configuration.jwksURI == "https://auth.example/.well-known/jwks.json")
+    }
+
+    @Test("jot serve --reload-interval is 1–60 seconds")
+    func reloadInterval() {
+        #expect(throws: (any Error).self) { try ServeCommand.parse(["--reload-interval", "0"]) }
+        #expect(throws: (any Error).self) { try ServeCommand.parse(["--reload-interval", "10000000000000000"]) }
+        #expect(throws: Never.self) { try ServeCommand.parse(["--reload-interval", "60"]) }
     }
 
     @Test("jot serve's network limits are checked at parse time")

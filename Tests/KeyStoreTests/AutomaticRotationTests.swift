@@ -46,6 +46,28 @@ struct AutomaticRotationTests {
         }
     }
 
+    @Test("an interval shorter than a previous key must stay published holds rotation back at the JWKS key limit")
+    func keyLimit() async throws {
+        try await withStore(.directory) { fixture in
+            let store = fixture.store()
+            let policy = RotationPolicy(jwksMaxAge: .seconds(1), maxTokenLifetime: .seconds(3600), leeway: .zero)
+            _ = try await store.initialize(algorithms: [.ES256], policy: policy, now: t0)
+            var heldBack: AutomaticRotationResult? = nil
+            for second in 1...200 {
+                let step = try await store.rotateIfDue(every: .seconds(1), now: at(Double(second)))
+                #expect(try await store.load().records.filter(\.isPublished).count <= JWKSet.maximumKeyCount)
+                if step.heldBack != nil {
+                    heldBack = step
+                    break
+                }
+            }
+            let held = try #require(heldBack, "never held back")
+            #expect(held.rotations.isEmpty)
+            #expect(held.heldBack == .tooManyPublishedKeys(count: JWKSet.maximumKeyCount + 1, limit: JWKSet.maximumKeyCount))
+            #expect(held.description.contains("rotation held back: rotating would publish 101 keys"))
+        }
+    }
+
     @Test("waits for the next key's publication lead even when the interval is shorter, and never forces", arguments: Backend.allCases)
     func waitsForPublicationLead(_ backend: Backend) async throws {
         try await withStore(backend) { fixture in

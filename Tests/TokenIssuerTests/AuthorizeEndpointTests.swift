@@ -23,6 +23,9 @@ struct AuthorizeEndpointTests {
         let router: Router<BasicRequestContext>
         let clock: ManualClock
         let key: JWSSigningKey
+        let clients: ClientRegistry
+        let users: InMemoryUserStore
+        let grants: GrantStore
     }
 
     static func fixture() async throws -> Fixture {
@@ -49,16 +52,17 @@ struct AuthorizeEndpointTests {
         try await clients.add(id: "batch", secret: webSecret, scopes: [], audiences: [], grants: [.clientCredentials])
         let users = try InMemoryUserStore(bcryptCost: 4)
         _ = try await DemoUsers.add(to: users)
+        let grants = GrantStore(table: InMemoryGrantTable(), clock: clock)
         let router = IssuerApplication.makeRouter(
             configuration: IssuerConfiguration(issuer: issuer, audiences: ["photo-service"]),
             keys: KeyRingHolder(testRing([key])),
             users: users,
             clients: clients,
-            grants: GrantStore(table: InMemoryGrantTable(), clock: clock),
+            grants: grants,
             metrics: IssuerMetrics(),
             clock: clock
         )
-        return Fixture(router: router, clock: clock, key: key)
+        return Fixture(router: router, clock: clock, key: key, clients: clients, users: users, grants: grants)
     }
 
     static func encode(_ text: String) -> String { FormParameters.encode(text) }
@@ -231,9 +235,21 @@ struct AuthorizeEndpointTests {
                 method: .get
             ) { $0 }
             #expect(batch.status == .badRequest, "batch has no redirect URI: an error page")
+            // RFC 6749 §4.1.2.1: a repeated parameter goes back to the (valid) redirect URI as invalid_request, without a
+            // state (which one would it be?); a repeated client_id or redirect_uri gets the error page.
             let duplicated = try await client.execute(uri: "/oauth/authorize?" + Self.authorizeQuery() + "&state=again", method: .get) { $0 }
-            #expect(duplicated.status == .badRequest)
-            #expect(duplicated.headers[.location] == nil)
+            #expect(duplicated.status == .seeOther)
+            let answer = try Self.redirected(duplicated)
+            #expect(answer["error"] == "invalid_request" && answer["state"] == nil && answer["iss"] == Self.issuer)
+            #expect(answer["error_description"]?.contains("'state' is given more than once") == true)
+            for name in ["client_id", "redirect_uri"] {
+                let value = name == "client_id" ? "album" : Self.redirect
+                let page = try await client.execute(uri: "/oauth/authorize?" + Self.authorizeQuery() + "&\(name)=\(Self.encode(value))", method: .get)
+                {
+                    $0
+                }
+                #expect(page.status == .badRequest && page.headers[.location] == nil, "\(name)")
+            }
         }
     }
 
@@ -394,9 +410,18 @@ struct AuthorizeEndpointTests {
             }
             let renewed = try await refresh(first, [("scope", "photos:read")])
             #expect(renewed["scope"]?.stringValue == "photos:read")
+            #expect(renewed["id_token"] == nil, "the access token was narrowed to no openid")
             let second = try #require(renewed["refresh_token"]?.stringValue)
-            #expect(try await refresh(second, [("scope", "admin")])["error"]?.stringValue == "invalid_scope")
-            // invalid_scope did not consume it? It did: a refresh token is single use whatever the outcome.
+            // A refused refresh leaves the token as it was (RFC 6749 §6): the client may retry without being taken
+            // for a thief.
+            let refused = try await refresh(second, [("scope", "admin")])
+            #expect(refused["error"]?.stringValue == "invalid_scope")
+            #expect(refused["error_description"]?.stringValue?.contains("this refresh token may not ask for scope 'admin'") == true)
+            #expect(try await refresh(second, [("resource", "https://elsewhere.example")])["error"]?.stringValue == "invalid_target")
+            // Narrowing applied to that access token only: the refresh token keeps the whole grant.
+            let whole = try await refresh(second)
+            #expect(whole["scope"]?.stringValue == "openid photos:read", "\(whole)")
+            #expect(whole["id_token"] != nil)
             let code2 = try #require(try Self.redirected(try await Self.signIn(client).0)["code"])
             let real = try #require((try Self.json(try await Self.exchange(client, code: code2)))["refresh_token"]?.stringValue)
             let rotated = try #require((try await refresh(real))["refresh_token"]?.stringValue)
@@ -446,6 +471,199 @@ struct AuthorizeEndpointTests {
             let plain = try #require((try Self.json(try await Self.exchange(client, code: code2)))["access_token"]?.stringValue)
             let forbidden = try await client.execute(uri: "/userinfo", method: .get, headers: [.authorization: "Bearer \(plain)"]) { $0 }
             #expect(forbidden.status == .forbidden && forbidden.headers[.wwwAuthenticate]?.contains("insufficient_scope") == true)
+        }
+    }
+
+    /// A code, exchanged: the token endpoint's answer.
+    static func tokens(_ client: some TestClientProtocol, query: String = authorizeQuery()) async throws -> JSONObject {
+        let code = try #require(try Self.redirected(try await Self.signIn(client, query: query).0)["code"])
+        return try Self.json(try await Self.exchange(client, code: code))
+    }
+
+    static func refresh(_ client: some TestClientProtocol, _ token: String, _ extra: [(String, String)] = []) async throws -> JSONObject {
+        try Self.json(
+            try await Self.post(client, "/oauth/token", [("grant_type", "refresh_token"), ("refresh_token", token), ("client_id", "album")] + extra)
+        )
+    }
+
+    @Test("a refresh honours the client as registered now; removing a client revokes its refresh tokens")
+    func refreshFollowsClient() async throws {
+        let fixture = try await Self.fixture()
+        @Sendable func register(scopes: [String], audiences: [String]) async throws {
+            try await fixture.clients.remove(id: "album")
+            _ = try await fixture.clients.add(
+                id: "album",
+                secret: nil,
+                scopes: scopes,
+                audiences: audiences,
+                grants: [.authorizationCode, .refreshToken],
+                redirectURIs: [Self.redirect]
+            )
+        }
+        try await Application(router: fixture.router).test(.router) { client in
+            let first = try #require(try await Self.tokens(client)["refresh_token"]?.stringValue)
+            // The client loses a scope: the grant narrows with it, for good.
+            try await register(scopes: ["photos:read"], audiences: ["photo-service"])
+            let narrowed = try await Self.refresh(client, first)
+            #expect(narrowed["scope"]?.stringValue == "photos:read", "\(narrowed)")
+            #expect(narrowed["id_token"] == nil)
+            let second = try #require(narrowed["refresh_token"]?.stringValue)
+            try await register(scopes: ["openid", "photos:read"], audiences: ["photo-service"])
+            let third = try #require(try await Self.refresh(client, second)["refresh_token"]?.stringValue)
+            #expect(try await Self.refresh(client, third)["scope"]?.stringValue == "photos:read", "a scope given back is not regained")
+            // The client loses the grant's audience: the grant is over.
+            let fresh = try #require(try await Self.tokens(client)["refresh_token"]?.stringValue)
+            try await register(scopes: ["openid", "photos:read"], audiences: ["other-service"])
+            let gone = try await Self.refresh(client, fresh)
+            #expect(gone["error"]?.stringValue == "invalid_grant")
+            #expect(gone["error_description"]?.stringValue?.contains("may no longer obtain tokens for photo-service") == true, "\(gone)")
+            // Removing the client revokes what was issued to it (`jot clients remove`).
+            try await register(scopes: ["openid", "photos:read"], audiences: ["photo-service"])
+            let held = try #require(try await Self.tokens(client)["refresh_token"]?.stringValue)
+            #expect(try await fixture.grants.revokeClient("album") >= 1)
+            #expect(try await Self.refresh(client, held)["error"]?.stringValue == "invalid_grant")
+        }
+    }
+
+    @Test("resource at the token endpoint picks among the grant's audiences (RFC 8707 §2.2); anything else is invalid_target")
+    func resourceAtExchange() async throws {
+        let fixture = try await Self.fixture()
+        try await Application(router: fixture.router).test(.router) { client in
+            func exchange(resource: String) async throws -> JSONObject {
+                let code = try #require(try Self.redirected(try await Self.signIn(client).0)["code"])
+                return try Self.json(
+                    try await Self.post(
+                        client,
+                        "/oauth/token",
+                        [
+                            ("grant_type", "authorization_code"), ("code", code), ("client_id", "album"), ("redirect_uri", Self.redirect),
+                            ("code_verifier", Self.verifier), ("resource", resource),
+                        ]
+                    )
+                )
+            }
+            let granted = try await exchange(resource: "photo-service")
+            let access = try #require(granted["access_token"]?.stringValue)
+            let claims = try JWSKeySet([fixture.key.verificationKey]).verify(access, policy: ValidationPolicy(), now: fixture.clock.now).claims
+            #expect(claims.audience == ["photo-service"])
+            let refused = try await exchange(resource: "https://elsewhere.example")
+            #expect(refused["error"]?.stringValue == "invalid_target")
+            #expect(try await exchange(resource: "photo-service#frag")["error"]?.stringValue == "invalid_target")
+        }
+    }
+
+    @Test("a used code replayed after it expired still revokes what its first use issued")
+    func lateReplay() async throws {
+        let fixture = try await Self.fixture()
+        try await Application(router: fixture.router).test(.router) { client in
+            let code = try #require(try Self.redirected(try await Self.signIn(client).0)["code"])
+            let refresh = try #require(try Self.json(try await Self.exchange(client, code: code))["refresh_token"]?.stringValue)
+            fixture.clock.advance(by: .seconds(62))
+            #expect(try Self.error(try await Self.exchange(client, code: code)) == "invalid_grant")
+            #expect(try await Self.refresh(client, refresh)["error"]?.stringValue == "invalid_grant")
+        }
+    }
+
+    @Test("prompt=none never shows a page: consent_required for a client the user has not approved; a code for a trusted one")
+    func promptNoneConsent() async throws {
+        let fixture = try await Self.fixture()
+        try await Application(router: fixture.router).test(.router) { client in
+            let (_, cookies) = try await Self.signIn(client)
+            let header: HTTPFields = [.cookie: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
+            let silent = try await client.execute(
+                uri: "/oauth/authorize?" + Self.authorizeQuery(replacing: ["prompt": "none"]),
+                method: .get,
+                headers: header
+            ) { $0 }
+            #expect(silent.status == .seeOther)
+            let answer = try Self.redirected(silent)
+            #expect(answer["error"] == "consent_required" && answer["state"] == "st-1" && answer["code"] == nil, "\(answer)")
+            let trusted = try await client.execute(
+                uri: "/oauth/authorize?" + Self.authorizeQuery(client: "web", replacing: ["prompt": "none"]),
+                method: .get,
+                headers: header
+            ) { $0 }
+            #expect(try Self.redirected(trusted)["code"] != nil)
+        }
+    }
+
+    @Test("a state too long to accept is not echoed into the redirect")
+    func longState() async throws {
+        let fixture = try await Self.fixture()
+        try await Application(router: fixture.router).test(.router) { client in
+            let long = String(repeating: "s", count: AuthorizationRequest.maximumOpaqueLength + 1)
+            let response = try await client.execute(uri: "/oauth/authorize?" + Self.authorizeQuery(replacing: ["state": long]), method: .get) {
+                $0
+            }
+            let answer = try Self.redirected(response)
+            #expect(answer["error"] == "invalid_request" && answer["state"] == nil)
+            #expect((response.headers[.location]?.utf8.count ?? .max) < 400)
+        }
+    }
+
+    @Test("introspection and /userinfo answer for a removed user's token as inactive; another client's access token revokes silently")
+    func removedUser() async throws {
+        let fixture = try await Self.fixture()
+        let web = "Basic " + Data("web:\(Self.webSecret)".utf8).base64EncodedString()
+        try await Application(router: fixture.router).test(.router) { client in
+            let access = try #require(try await Self.tokens(client)["access_token"]?.stringValue)
+            func introspect() async throws -> JSONObject {
+                try Self.json(
+                    try await client.execute(
+                        uri: "/oauth/introspect",
+                        method: .post,
+                        headers: [.contentType: "application/x-www-form-urlencoded", .authorization: web],
+                        body: ByteBuffer(string: Self.query([("token", access)]))
+                    ) { $0 }
+                )
+            }
+            #expect(try await introspect()["active"] == .bool(true))
+            // RFC 7009: a client revoking an access token not its own learns nothing about it.
+            let foreign = try await client.execute(
+                uri: "/oauth/revoke",
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .authorization: web],
+                body: ByteBuffer(string: Self.query([("token", access)]))
+            ) { $0 }
+            #expect(foreign.status == .ok)
+            try await fixture.users.remove(username: "Sam")
+            #expect(try await introspect() == ["active": false])
+            let info = try await client.execute(uri: "/userinfo", method: .get, headers: [.authorization: "Bearer \(access)"]) { $0 }
+            #expect(info.status == .unauthorized && info.headers[.wwwAuthenticate]?.contains(#"error="invalid_token""#) == true)
+        }
+    }
+
+    @Test("/userinfo speaks RFC 6750: no error without a token, the challenge's code in the body, GET and POST")
+    func userinfoErrors() async throws {
+        let fixture = try await Self.fixture()
+        try await Application(router: fixture.router).test(.router) { client in
+            let access = try #require(try await Self.tokens(client)["access_token"]?.stringValue)
+            let posted = try await client.execute(uri: "/userinfo", method: .post, headers: [.authorization: "Bearer \(access)"]) { $0 }
+            #expect(posted.status == .ok)
+            #expect(try Self.json(posted)["sub"]?.stringValue == "Sam")
+            let none = try await client.execute(uri: "/userinfo", method: .get) { $0 }
+            #expect(none.status == .unauthorized)
+            #expect(none.headers[.wwwAuthenticate] == #"Bearer realm="jot""#)
+            #expect(none.body.readableBytes == 0, "RFC 6750 §3.1: no error information without a token")
+            let forged = try await client.execute(uri: "/userinfo", method: .get, headers: [.authorization: "Bearer x.y.z"]) { $0 }
+            #expect(forged.status == .unauthorized)
+            #expect(try Self.error(forged) == "invalid_token")
+            // A confidential client failing client_secret_post gets a challenge with its 401 (RFC 9110 §15.5.2).
+            let wrong = try await Self.post(
+                client,
+                "/oauth/token",
+                [("grant_type", "client_credentials"), ("client_id", "batch"), ("client_secret", "nope")]
+            )
+            #expect(wrong.status == .unauthorized && wrong.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)
+            // error_description stays within RFC 6749 §5.2's characters.
+            let duplicated = try await Self.post(client, "/oauth/token", [("grant_type", "client_credentials"), ("grant_type", "x")])
+            let description = try #require(try Self.json(duplicated)["error_description"]?.stringValue)
+            #expect(
+                description.unicodeScalars.allSatisfy {
+                    $0.value == 0x20 || $0.value == 0x21 || (0x23...0x5B).contains($0.value) || (0x5D...0x7E).contains($0.value)
+                }
+            )
+            #expect(description.contains("section"), "\(description)")
         }
     }
 }

@@ -127,7 +127,8 @@ struct LoginHardeningTests {
             Issue.record("a third attempt in flight was admitted")
             return
         }
-        #expect(refusal == LoginThrottle.Refusal(scope: .address, retryAfter: .seconds(1)))
+        #expect(refusal == LoginThrottle.Refusal(scope: .inFlight, retryAfter: .seconds(1)))
+        #expect(refusal.description == "too many logins in progress from this client address; retry in 1 s", "nothing failed: it does not say so")
         guard case .success = throttle.admit(username: "u3", address: "10", now: t0) else {
             Issue.record("another address was refused")
             return

@@ -108,6 +108,64 @@ struct MetadataTests {
         }
     }
 
+    @Test("on an HMAC secret alone, OpenID Connect is not offered: no openid, no userinfo; /oauth/authorize refuses openid")
+    func noOpenIDWithoutAsymmetricKey() async throws {
+        let secret = try JWSSigningKey(hmacSecret: Array(repeating: 7, count: 32), algorithm: .HS256, keyID: "secret")
+        let configuration = IssuerConfiguration(issuer: OAuthFixture.issuer, audiences: OAuthFixture.audiences, algorithm: .HS256)
+        let fixture = try await OAuthFixture.make(configuration: configuration, secretKey: secret)
+        try await fixture.test { client in
+            let (with, _) = try await Self.document(client, Self.paths[1])
+            #expect(with["userinfo_endpoint"] != nil && with["id_token_signing_alg_values_supported"] != nil)
+            fixture.holder.replace(with: LoadedKeySet.empty.addingSecretKey(secret))
+            for path in Self.paths {
+                let (document, _) = try await Self.document(client, path)
+                for member in ["userinfo_endpoint", "id_token_signing_alg_values_supported", "claims_supported", "subject_types_supported"] {
+                    #expect(document[member] == nil, "\(member) at \(path)")
+                }
+                let scopes = document["scopes_supported"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                #expect(!scopes.contains("openid"))
+            }
+        }
+    }
+
+    @Test("an HMAC key is never used for ID tokens, whatever its hash: only asymmetric algorithms are advertised")
+    func noHMACIDTokens() throws {
+        for (algorithm, length) in [(JWSAlgorithm.HS384, 48), (.HS512, 64), (.HS256, 32)] {
+            let hmac = testRing([try JWSSigningKey(hmacSecret: Array(repeating: 1, count: length), algorithm: algorithm, keyID: "h")])
+            #expect(hmac.algorithms == [algorithm])
+            #expect(TokenMinter.idTokenAlgorithms(hmac).isEmpty, "\(algorithm)")
+        }
+        #expect(TokenMinter.idTokenAlgorithms(testRing([try JWSSigningKey.generate(.ES256)])) == [.ES256])
+    }
+
+    @Test("HEAD answers as GET without a body; a browser's preflight to the JWKS, discovery and token endpoint is answered")
+    func headAndPreflight() async throws {
+        let fixture = try await OAuthFixture.make()
+        try await fixture.test { client in
+            for path in ["/.well-known/jwks.json", "/.well-known/openid-configuration", "/healthz", "/openapi.json"] {
+                let get = try await client.execute(uri: path, method: .get) { $0 }
+                let head = try await client.execute(uri: path, method: .head) { $0 }
+                #expect(head.status == get.status, "\(path)")
+                #expect(head.body.readableBytes == 0, "\(path)")
+                #expect(head.headers[.contentType] == get.headers[.contentType], "\(path)")
+                #expect(head.headers[.contentLength] == String(get.body.readableBytes), "\(path)")
+            }
+            #expect(try await client.execute(uri: "/oauth/token", method: .head) { $0.headers[.allow] } == "OPTIONS, POST")
+            for path in ["/.well-known/jwks.json", "/.well-known/openid-configuration", "/oauth/token", "/oauth/revoke", "/userinfo", "/sessions"] {
+                let preflight = try await client.execute(
+                    uri: path,
+                    method: .options,
+                    headers: [.origin: "https://app.example", .accessControlRequestMethod: path.hasPrefix("/.well") ? "GET" : "POST"]
+                ) { $0 }
+                #expect(preflight.status == .noContent || preflight.status == .ok, "\(path): \(preflight.status)")
+                #expect(preflight.headers[.accessControlAllowOrigin] == "*", "\(path)")
+                #expect(preflight.headers[.accessControlAllowCredentials] == nil, "\(path)")
+            }
+            let introspection = try await client.execute(uri: "/oauth/introspect", method: .options, headers: [.origin: "https://app.example"]) { $0 }
+            #expect(introspection.status == .methodNotAllowed, "server to server: no CORS")
+        }
+    }
+
     @Test("with no clients, scopes_supported invents no client scopes")
     func noClients() async throws {
         let key = try JWSSigningKey.generate(.ES256)

@@ -152,15 +152,18 @@ public struct ClientsCommand: AsyncParsableCommand {
 
     public struct Remove: AsyncParsableCommand {
         public static let configuration = CommandConfiguration(
-            abstract: "Remove a client: it can no longer obtain tokens (tokens already issued stay valid until they expire)."
+            abstract: "Remove a client and revoke its codes and refresh tokens (access tokens stay valid until they expire)."
         )
         @OptionGroup var store: StoreOptions
         @Argument(help: "The client id to remove.") var name: String
         public init() {}
 
         public func run() async throws {
-            try await store.withClients { try await $0.remove(id: name) }
-            print("removed client \(name)")
+            let revoked = try await store.withStores(bcryptCost: 12) { stores in
+                try await stores.clients.remove(id: name)
+                return try await stores.grants.revokeClient(name)
+            }
+            print("removed client \(name); revoked \(revoked) code(s) and refresh token(s)")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 package import KeyStore
 package import Logging
 import PostgresStore
+import ServerSupport
 package import TokenIssuer
 
 /// Where the issuer's state lives, from the settings `keys`, `database` and `key-encryption-key-file` — the same for
@@ -17,12 +18,26 @@ extension JotConfiguration {
         return keysURL.deletingLastPathComponent().appendingPathComponent("jot-users.sqlite").path
     }
 
-    /// The issuer URL: `issuer`, or the server's own address, `http://HOST:PORT` (`https` with a TLS certificate).
+    /// The issuer URL: `issuer`, or the server's own address, `http://HOST:PORT` (`https` with a TLS certificate) —
+    /// which needs a known port, and is only an address other machines can use with TLS.
     package func issuer() throws(CLIError) -> String {
         if let issuer = try string(.issuer) { return issuer }
         let host = try requiredString(.host)
-        let scheme = try string(.tlsCertificate) == nil ? "http" : "https"
-        return "\(scheme)://\(host.contains(":") ? "[\(host)]" : host):\(try int(.port))"
+        let port = try int(.port)
+        let tls = try string(.tlsCertificate) != nil
+        guard port != 0 else {
+            throw CLIError.invalidInput(
+                "\(origin(of: .port)) 0 picks a free port, so the issuer URL (the tokens' iss) is not known before the server binds: "
+                    + "give --issuer with the URL clients use, or a fixed port"
+            )
+        }
+        if !tls, !OperatorInput.isLoopback(host) {
+            throw CLIError.invalidInput(
+                "\(origin(of: .host)) \(OperatorInput.printable(host)) serves other machines, and the issuer URL must then be "
+                    + "https: give --issuer with the public URL (e.g. https://auth.example, TLS at a proxy) or --tls-certificate/--tls-key"
+            )
+        }
+        return "\(tls ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)"
     }
 
     package func backend() throws -> StoreOptions.Backend {

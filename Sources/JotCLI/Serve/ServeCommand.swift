@@ -5,6 +5,7 @@ import Hummingbird
 import JOSE
 import KeyStore
 import Logging
+import NIOCore
 import PostgresStore
 public import ServerSupport
 import ServiceLifecycle
@@ -52,7 +53,19 @@ public struct ServeCommand: AsyncParsableCommand {
     )
     public var demo = false
     @Option(name: .customLong("bcrypt-cost"), help: "bcrypt cost for new passwords (default 12).") public var bcryptCost: Int?
-    @Option(name: .customLong("reload-interval"), help: "Seconds between key-store checks.") public var reloadInterval: Int = 1
+    @Option(
+        name: .customLong("reload-interval"),
+        help: "Seconds between key-store checks (1–60; rotate and prune assume a change is served within the JWKS max-age)."
+    )
+    public var reloadInterval: Int = 1
+
+    public func validate() throws {
+        guard (1...60).contains(reloadInterval) else {
+            throw ValidationError(
+                "--reload-interval \(reloadInterval) is out of range: use 1–60 seconds (a replica serves a key change at most this late)"
+            )
+        }
+    }
     @Flag(
         name: .customLong("allow-long-token-ttl"),
         help: "Allow --token-ttl over a day (up to 30 days). Risky: a stolen token stays valid that long."
@@ -228,9 +241,8 @@ public struct ServeCommand: AsyncParsableCommand {
         logger: Logger
     ) async throws {
         try await Self.prepareKeys(keyStore, algorithm: configuration.algorithm, hasSecret: secretKey != nil, policy: policy, logger: logger)
-        if try await keyStore.isInitialized() {
-            let stored = try await keyStore.recordPolicy(policy, now: Date())
-            logger.notice("rotation policy stored with the keys", metadata: ["jot.policy": .string(stored.description)])
+        let initialized = try await keyStore.isInitialized()
+        if initialized {
             let listing = try await keyStore.list(now: Date())
             if listing.sealedBy == nil {
                 logger.warning(
@@ -282,7 +294,7 @@ public struct ServeCommand: AsyncParsableCommand {
             clients: stores.clients,
             grants: stores.grants,
             metrics: metrics,
-            reloadInterval: .seconds(max(1, reloadInterval)),
+            reloadInterval: .seconds(reloadInterval),
             trapSIGHUP: edge.tls == nil,
             reload: reload,
             services: services,
@@ -291,6 +303,19 @@ public struct ServeCommand: AsyncParsableCommand {
             health: health,
             logger: logger,
             onServerRunning: { boundPort in
+                // Only a server that serves records its policy: a start that fails (a port in use) must not lower the
+                // stored one that `jot keys rotate` and `prune` go by while another server issues longer-lived tokens.
+                if initialized {
+                    do {
+                        let stored = try await keyStore.recordPolicy(policy, now: Date())
+                        logger.notice("rotation policy stored with the keys", metadata: ["jot.policy": .string(stored.description)])
+                    } catch {
+                        logger.error(
+                            "could not store the rotation policy with the keys; rotate and prune go by the one stored before",
+                            metadata: ["error": .string("\(error)")]
+                        )
+                    }
+                }
                 logger.notice(
                     "jot issuer listening",
                     metadata: [
@@ -302,7 +327,18 @@ public struct ServeCommand: AsyncParsableCommand {
                 )
             }
         )
-        try await edge.run(app, logger: logger)
+        do {
+            try await edge.run(app, logger: logger)
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw CLIError.invalidInput(
+                "\(configuration.host):\(configuration.port) is already in use: stop the server there, or choose another --port"
+            )
+        } catch let error as IOError where error.errnoCode == EACCES {
+            throw CLIError.invalidInput(
+                "\(configuration.host):\(configuration.port) may not be bound by this user (ports below 1024 need privileges): "
+                    + "choose another --port"
+            )
+        }
     }
 
     /// Makes sure the store can sign with `algorithm`: an empty store (a fresh clone's `Keys/`, a new database) gets

@@ -165,7 +165,7 @@ public final class ClientRegistry: Sendable {
     }
 
     static func normalize(scopes: [String]) throws(ClientStoreError) -> [String] {
-        for scope in scopes where !UserValidation.isScopeToken(scope) { throw .invalidScope(scope) }
+        for scope in scopes where !scope.isScopeToken { throw .invalidScope(scope) }
         return unique(scopes)
     }
 

@@ -128,6 +128,15 @@ public final class GrantStore: Sendable {
         try await redeem(token, kind: .refresh)
     }
 
+    /// The authorization of a live refresh token (unused, unrevoked, unexpired) without using it: a refresh checks the
+    /// request against it before spending the token. `nil` for anything else (``redeemRefreshToken(_:)`` says what).
+    public func refreshTokenAuthorization(_ token: String) async throws -> (Authorization, family: String)? {
+        guard let hash = Self.hash(token), let row = try await table.find(hash: hash, kind: .refresh),
+            row.expiresAt > clock.now.timeIntervalSince1970, let authorization = Self.decode(row)
+        else { return nil }
+        return (authorization, row.family)
+    }
+
     /// Revokes the family of a refresh token, if it is one issued to `clientID` (RFC 7009). Returns whether it was.
     public func revokeRefreshToken(_ token: String, clientID: String) async throws -> Bool {
         guard let hash = Self.hash(token) else { return false }
@@ -147,7 +156,13 @@ public final class GrantStore: Sendable {
     /// Signs a user out everywhere: sessions and refresh tokens. Returns how many grants were revoked.
     @discardableResult
     public func signOut(username: String) async throws -> Int {
-        try await table.revoke(username: username, now: clock.now.timeIntervalSince1970)
+        try await table.revoke(owner: .user(username), now: clock.now.timeIntervalSince1970)
+    }
+
+    /// Revokes every code, refresh token and family issued to a client (it was removed). Returns how many.
+    @discardableResult
+    public func revokeClient(_ clientID: String) async throws -> Int {
+        try await table.revoke(owner: .client(clientID), now: clock.now.timeIntervalSince1970)
     }
 
     // MARK: Sessions

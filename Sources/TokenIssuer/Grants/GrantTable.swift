@@ -13,10 +13,18 @@ public protocol GrantTable: Sendable {
     func find(hash: String, kind: GrantKind) async throws -> GrantRow?
     /// Revokes every grant of a family (a code and the refresh tokens it led to). Returns how many changed.
     @discardableResult func revoke(family: String, now: Double) async throws -> Int
-    /// Revokes every grant of a user (sign-out). Returns how many changed.
-    @discardableResult func revoke(username: String, now: Double) async throws -> Int
+    /// Revokes every grant of a user (sign-out) or of a client (removed). Returns how many changed.
+    @discardableResult func revoke(owner: GrantOwner, now: Double) async throws -> Int
     /// Deletes grants that expired before `cutoff`. Returns how many.
     @discardableResult func purge(expiredBefore cutoff: Double) async throws -> Int
+}
+
+/// Whose grants ``GrantTable/revoke(owner:now:)`` revokes.
+public enum GrantOwner: Sendable, Hashable {
+    /// Every grant of a user: sign-out everywhere, or a removed user.
+    case user(String)
+    /// Every grant issued to a client: a removed client (its id may be registered again, by someone else).
+    case client(String)
 }
 
 /// What a grant is.
@@ -71,7 +79,7 @@ public struct GrantRow: Sendable, Hashable {
 public enum GrantConsumption: Sendable, Hashable {
     /// It was valid and is now used.
     case consumed(GrantRow)
-    /// It had been used before: a replay (revoke its family).
+    /// It had been used before: a replay (revoke its family), also after it expired (the row is kept a day).
     case replayed(GrantRow)
     /// It was revoked, or expired.
     case invalid(GrantRow)

@@ -10,8 +10,7 @@ public actor InMemoryGrantTable: GrantTable {
 
     public func consume(hash: String, kind: GrantKind, now: Double) -> GrantConsumption {
         guard var row = rows[hash], row.kind == kind else { return .notFound }
-        if row.revokedAt != nil || row.expiresAt <= now { return .invalid(row) }
-        if row.consumedAt != nil { return .replayed(row) }
+        guard row.consumedAt == nil, row.revokedAt == nil, row.expiresAt > now else { return GrantConsumption.classify(row, now: now) }
         row.consumedAt = now
         rows[hash] = row
         return .consumed(row)
@@ -24,7 +23,12 @@ public actor InMemoryGrantTable: GrantTable {
 
     public func revoke(family: String, now: Double) -> Int { revoke(now: now) { $0.family == family } }
 
-    public func revoke(username: String, now: Double) -> Int { revoke(now: now) { $0.username == username } }
+    public func revoke(owner: GrantOwner, now: Double) -> Int {
+        switch owner {
+        case .user(let username): revoke(now: now) { $0.username == username }
+        case .client(let clientID): revoke(now: now) { $0.clientID == clientID }
+        }
+    }
 
     private func revoke(now: Double, where matches: (GrantRow) -> Bool) -> Int {
         var count = 0

@@ -76,12 +76,21 @@ public struct SQLiteGrantTable: GrantTable {
         ).count
     }
 
-    public func revoke(username: String, now: Double) async throws -> Int {
-        try await query(
-            "revoke a user's grants",
-            "UPDATE grants SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL RETURNING hash",
-            [.float(now), .text(username)]
-        ).count
+    public func revoke(owner: GrantOwner, now: Double) async throws -> Int {
+        switch owner {
+        case .user(let username):
+            try await query(
+                "revoke a user's grants",
+                "UPDATE grants SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL RETURNING hash",
+                [.float(now), .text(username)]
+            ).count
+        case .client(let clientID):
+            try await query(
+                "revoke a client's grants",
+                "UPDATE grants SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL RETURNING hash",
+                [.float(now), .text(clientID)]
+            ).count
+        }
     }
 
     public func purge(expiredBefore cutoff: Double) async throws -> Int {
@@ -120,9 +129,11 @@ public struct SQLiteGrantTable: GrantTable {
 }
 
 extension GrantConsumption {
-    /// How a grant that could not be consumed is reported.
+    /// How a grant that could not be consumed is reported: used before is a replay even once it expired (a stolen
+    /// code or rotated refresh token tried late still revokes what it led to, RFC 6749 §4.1.2, RFC 9700 §4.14.2);
+    /// a revoked family stays revoked.
     public static func classify(_ row: GrantRow, now: Double) -> GrantConsumption {
-        if row.revokedAt != nil || row.expiresAt <= now { return .invalid(row) }
+        if row.revokedAt != nil { return .invalid(row) }
         return row.consumedAt != nil ? .replayed(row) : .invalid(row)
     }
 }

@@ -61,6 +61,12 @@ public struct AutomaticRotation: Service {
                 metrics.keyRotated(kind: "prune", algorithm: record.algorithm)
                 logger.notice("automatic prune", metadata: ["jwt.alg": .string(record.algorithm.rawValue), "jwt.kid": .string(record.keyID)])
             }
+            if let heldBack = result.heldBack {
+                logger.warning(
+                    "automatic rotation held back; lengthen --rotate-every (a previous key stays published for the token lifetime, the leeway and the JWKS max-age)",
+                    metadata: ["error": .string(heldBack.description)]
+                )
+            }
             if result.changed { await onChange() }
             return result
         } catch {

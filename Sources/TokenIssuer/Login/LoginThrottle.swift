@@ -56,7 +56,14 @@ public final class LoginThrottle: Sendable {
 
     /// Why an attempt is refused and when to try again.
     public struct Refusal: Error, Sendable, Hashable {
-        public enum Scope: String, Sendable { case user, address }
+        public enum Scope: String, Sendable {
+            /// Too many failures for this username.
+            case user
+            /// Too many failures from this address.
+            case address
+            /// Too many checks in progress from this address (nothing failed: it sent them all at once).
+            case inFlight = "in_flight"
+        }
         public let scope: Scope
         /// How long until the bucket holds a token again, in whole seconds (rounded up; at least 1 s), as `Retry-After`
         /// says it.
@@ -91,7 +98,7 @@ public final class LoginThrottle: Sendable {
             inFlight[addressKey, default: 0] += 1
             return true
         }
-        guard admitted else { return .failure(Refusal(scope: .address, retryAfter: .seconds(1))) }
+        guard admitted else { return .failure(Refusal(scope: .inFlight, retryAfter: .seconds(1))) }
         let result = buckets.withLock { buckets -> Result<Ticket, Refusal> in
             let user = Self.refilled(buckets[userKey], burst: configuration.userBurst, refill: configuration.userRefill, now: now)
             let address = Self.refilled(buckets[addressKey], burst: configuration.addressBurst, refill: configuration.addressRefill, now: now)
@@ -167,6 +174,18 @@ public final class LoginThrottle: Sendable {
         if buckets.count + 2 > configuration.maximumTrackedKeys {
             let oldest = buckets.sorted { $0.value.updated < $1.value.updated }.prefix(buckets.count / 2).map(\.key)
             for key in oldest { buckets.removeValue(forKey: key) }
+        }
+    }
+}
+
+extension LoginThrottle.Refusal: CustomStringConvertible {
+    /// The refusal in words, with the wait (`POST /sessions` answers it; the login page says it to the person).
+    public var description: String {
+        let wait = "retry in \(retryAfter.wholeSeconds()) s"
+        return switch scope {
+        case .user: "too many failed logins for this username; \(wait)"
+        case .address: "too many failed logins for this client address; \(wait)"
+        case .inFlight: "too many logins in progress from this client address; \(wait)"
         }
     }
 }

@@ -28,6 +28,9 @@ struct AuthorizationRequest: Sendable, Hashable {
 
     /// Validates the parameters; `defaultAudience` is the issuer's, for clients that have none of their own.
     static func validate(_ form: FormParameters, clients: ClientRegistry, defaultAudience: String) async throws -> AuthorizationRequest {
+        for name in ["client_id", "redirect_uri"] where form.all(name).count > 1 {
+            throw Refusal.page("The request gives \(name) more than once: the application that sent you here is misconfigured.")
+        }
         guard let clientID = form["client_id"] else {
             throw Refusal.page("The request has no client_id: the application that sent you here is misconfigured.")
         }
@@ -47,11 +50,22 @@ struct AuthorizationRequest: Sendable, Hashable {
                 "The request has no redirect_uri, and \(client.id) has \(client.redirectURIs.isEmpty ? "none" : "several") registered."
             )
         }
-        let state = form["state"]
+        let state = form.all("state").count == 1 ? form["state"] : nil
+        for name in parameters where name != "resource" && form.all(name).count > 1 {
+            throw Refusal.redirect(
+                .invalidRequest,
+                "parameter '\(name)' is given more than once (RFC 6749 §3.1)",
+                redirectURI: redirectURI,
+                state: nil
+            )
+        }
         func refuse(_ code: OAuthError.Code, _ message: String) -> Refusal {
             .redirect(code, message, redirectURI: redirectURI, state: state)
         }
-        if let state, state.utf8.count > maximumOpaqueLength { throw refuse(.invalidRequest, "state is longer than \(maximumOpaqueLength) bytes") }
+        if let state, state.utf8.count > maximumOpaqueLength {
+            // Not echoed: a redirect carrying it would be as long (proxies refuse long Location headers).
+            throw Refusal.redirect(.invalidRequest, "state is longer than \(maximumOpaqueLength) bytes", redirectURI: redirectURI, state: nil)
+        }
         guard client.grants.contains(.authorizationCode) else {
             throw refuse(.unauthorizedClient, "client \(client.id) may not use the authorization code grant")
         }
@@ -70,19 +84,22 @@ struct AuthorizationRequest: Sendable, Hashable {
         if let nonce, nonce.utf8.count > maximumOpaqueLength { throw refuse(.invalidRequest, "nonce is longer than \(maximumOpaqueLength) bytes") }
         let scopes: [String]
         do {
-            scopes = try OAuthController.scopes(requested: form["scope"], allowed: client.scopes, client: client.id)
+            scopes = try OAuthController.scopes(requested: form["scope"], allowed: client.scopes, holder: "client '\(client.id)'")
         } catch {
             throw refuse(.invalidScope, error.message)
         }
         let allowed = client.audiences.isEmpty ? [defaultAudience] : client.audiences
-        var audiences: [String] = []
-        for resource in form.all("resource") {
-            guard allowed.contains(resource) else {
-                throw refuse(.invalidTarget, "client \(client.id) may not ask for resource '\(FormParameters.quoted(resource))'")
-            }
-            if !audiences.contains(resource) { audiences.append(resource) }
+        let audiences: [String]
+        do {
+            audiences = try OAuthController.audiences(
+                resources: form.all("resource"),
+                allowed: allowed,
+                whenNone: [allowed[0]],
+                holder: "client '\(client.id)'"
+            )
+        } catch {
+            throw refuse(error.code, error.message)
         }
-        if audiences.isEmpty { audiences = [allowed[0]] }
         let prompt = form["prompt"]
         if let prompt, prompt != "none", prompt != "login", prompt != "consent" {
             throw refuse(.invalidRequest, "prompt '\(FormParameters.quoted(prompt))' is not supported (none, login, consent)")

@@ -63,8 +63,7 @@ struct ClientCredentials: Sendable, Hashable {
         }
         throw OAuthError(
             .invalidClient,
-            "client authentication required: HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post)",
-            basicChallenge: true
+            "client authentication required: HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post)"
         )
     }
 
@@ -75,7 +74,7 @@ struct ClientCredentials: Sendable, Hashable {
         let isBasic = value.utf8.count >= 6 && value.prefix(6).lowercased() == "basic "
         guard isBasic else { return nil }
         func malformed(_ reason: String) -> OAuthError {
-            OAuthError(.invalidClient, "malformed HTTP Basic credentials: \(reason)", basicChallenge: true)
+            OAuthError(.invalidClient, "malformed HTTP Basic credentials: \(reason)")
         }
         guard values.count == 1 else { throw malformed("more than one Authorization header") }
         guard value.utf8.count <= maximumHeaderLength else { throw malformed("longer than \(maximumHeaderLength) bytes") }

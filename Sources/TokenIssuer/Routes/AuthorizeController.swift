@@ -28,6 +28,7 @@ struct AuthorizeController: Sendable {
     let metrics: IssuerMetrics
     let clock: any WallClock
     let pages: Pages
+    let keys: KeyRingHolder
 
     static let sessionCookie = "jot_session"
     static let csrfCookie = "jot_csrf"
@@ -81,15 +82,26 @@ struct AuthorizeController: Sendable {
     func start(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let form: FormParameters
         do {
-            form = try FormParameters(Array((request.uri.query ?? "").utf8), repeatable: ["resource"])
+            // Repetition is checked by `validate`: a repeated `state` goes back to a trusted redirect URI as
+            // invalid_request (RFC 6749 §4.1.2.1); only a repeated client_id or redirect_uri gets the error page.
+            form = try FormParameters(Array((request.uri.query ?? "").utf8), repeatable: Set(AuthorizationRequest.parameters))
         } catch {
             throw AuthorizationRequest.Refusal.page("The request's parameters are malformed: \(error).")
         }
-        let authorization = try await AuthorizationRequest.validate(form, clients: clients, defaultAudience: configuration.defaultAudience)
+        let authorization = try await validate(form)
         let csrf = request.cookies[Self.csrfCookie]?.value ?? GrantStore.randomValue()
         if let session = try await currentSession(request), form["prompt"] != "login" {
             if authorization.client.trusted && form["prompt"] != "consent" {
                 return try await approve(authorization, username: session.username, authTime: session.authTime)
+            }
+            if authorization.promptNone {
+                // OpenID Connect Core §3.1.2.1: prompt=none shows no page at all.
+                throw AuthorizationRequest.Refusal.redirect(
+                    .consentRequired,
+                    "the user must approve this application first; send them without prompt=none",
+                    redirectURI: authorization.redirectURI,
+                    state: authorization.state
+                )
             }
             return consentPage(authorization, username: session.username, csrf: csrf)
         }
@@ -107,7 +119,7 @@ struct AuthorizeController: Sendable {
     /// POST /oauth/authorize: the login form.
     func login(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let form = try await readForm(request)
-        let authorization = try await AuthorizationRequest.validate(form, clients: clients, defaultAudience: configuration.defaultAudience)
+        let authorization = try await validate(form)
         let csrf = try checkCSRF(request, form: form)
         let username = form["username"] ?? ""
         let password = form["password"] ?? ""
@@ -124,7 +136,9 @@ struct AuthorizeController: Sendable {
                 authorization,
                 csrf: csrf,
                 username: username,
-                error: "Too many failed sign-ins. Wait \(refusal.retryAfter.wholeSeconds()) seconds and try again.",
+                error: refusal.scope == .inFlight
+                    ? "Too many sign-ins in progress from your address. Wait a second and try again."
+                    : "Too many failed sign-ins. Wait \(refusal.retryAfter.wholeSeconds()) seconds and try again.",
                 status: .tooManyRequests
             )
         }
@@ -165,7 +179,7 @@ struct AuthorizeController: Sendable {
     /// POST /oauth/authorize/consent: allow or deny.
     func consent(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let form = try await readForm(request)
-        let authorization = try await AuthorizationRequest.validate(form, clients: clients, defaultAudience: configuration.defaultAudience)
+        let authorization = try await validate(form)
         let csrf = try checkCSRF(request, form: form)
         guard let session = try await currentSession(request) else {
             return loginPage(authorization, csrf: csrf, username: "", error: "Your sign-in has expired. Sign in again.", status: .unauthorized)
@@ -185,6 +199,21 @@ struct AuthorizeController: Sendable {
     }
 
     // MARK: Helpers
+
+    /// The request, validated; `openid` is refused before any page while the key set has no asymmetric key to sign ID
+    /// tokens (an issuer on a shared HMAC secret alone), rather than failing at the token endpoint after the code.
+    func validate(_ form: FormParameters) async throws -> AuthorizationRequest {
+        let authorization = try await AuthorizationRequest.validate(form, clients: clients, defaultAudience: configuration.defaultAudience)
+        if authorization.scopes.contains("openid"), TokenMinter.idTokenAlgorithms(keys.current).isEmpty {
+            throw AuthorizationRequest.Refusal.redirect(
+                .invalidScope,
+                "openid is not available: this issuer has no asymmetric key to sign ID tokens (`jot keys init --alg ES256`)",
+                redirectURI: authorization.redirectURI,
+                state: authorization.state
+            )
+        }
+        return authorization
+    }
 
     /// A code for the request, and the redirect that delivers it.
     func approve(_ authorization: AuthorizationRequest, username: String, authTime: Int) async throws -> Response {

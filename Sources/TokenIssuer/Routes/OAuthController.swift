@@ -29,14 +29,17 @@ struct OAuthController: Sendable {
     let clock: any WallClock
     let health: IssuerHealth
 
-    /// The client-authentication throttle: failures are limited like failed logins, but neither the checks in flight
-    /// per address nor admission are charged — a client secret check is one HMAC, not a bcrypt hash, and one service
-    /// host legitimately keeps many token requests in flight (charged at admission, 32 concurrent requests of a healthy
-    /// client were refused as "too many failures").
+    /// The client-authentication throttle: failures are limited per address like failed logins, but neither the checks
+    /// in flight per address nor admission are charged — a client secret check is one HMAC, not a bcrypt hash, and one
+    /// service host legitimately keeps many token requests in flight (charged at admission, 32 concurrent requests of a
+    /// healthy client were refused as "too many failures"). There is no per-client-id limit: a secret has at least 256
+    /// bits (generated) or 32 bytes (supplied), so counting failures per id protects nothing, and it let anyone lock a
+    /// client out of the token endpoint by sending ten wrong secrets for its id.
     static func clientThrottle(_ logins: LoginThrottle.Configuration) -> LoginThrottle.Configuration {
         var configuration = logins
         configuration.maxInFlightPerAddress = Int.max
         configuration.chargesOnAdmission = false
+        configuration.userBurst = Int.max
         return configuration
     }
 
@@ -44,14 +47,18 @@ struct OAuthController: Sendable {
     static let maximumBodyBytes = 8 * 1024
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/oauth/token") { request, context in
+        // Browser apps (public clients with PKCE) call these from their own origin: CORS without credentials.
+        CrossOrigin.group(router, "/oauth/token", methods: [.post]).post { request, context in
             await answer("token", context: context) { () async throws(OAuthError) in try await token(request, context: context) }
         }
-        router.post("/oauth/revoke") { request, context in
+        CrossOrigin.group(router, "/oauth/revoke", methods: [.post]).post { request, context in
             await answer("revoke", context: context) { () async throws(OAuthError) in try await revoke(request, context: context) }
         }
-        router.get("/userinfo") { request, context in
-            await answer("userinfo", context: context) { () async throws(OAuthError) in try userinfo(request) }
+        let userinfo = CrossOrigin.group(router, "/userinfo", methods: [.get, .post])
+        for method in [HTTPRequest.Method.get, .post] {
+            userinfo.on("", method: method) { request, context in
+                await answer("userinfo", context: context) { () async throws(OAuthError) in try await self.userinfo(request) }
+            }
         }
         router.post("/oauth/introspect") { request, context in
             await answer("introspect", context: context) { () async throws(OAuthError) in
@@ -100,10 +107,12 @@ struct OAuthController: Sendable {
 
     /// RFC 6749 §4.4: a token for the client itself.
     func clientCredentials(_ form: FormParameters, client: ClientRecord, context: BasicRequestContext) async throws(OAuthError) -> Response {
-        let scopes = try Self.scopes(requested: form["scope"], allowed: client.scopes, client: client.id)
-        let audiences = try audiences(resources: form.all("resource"), client: client)
+        let holder = "client '\(client.id)'"
+        let scopes = try Self.scopes(requested: form["scope"], allowed: client.scopes, holder: holder)
+        let allowed = allowedAudiences(client)
+        let audiences = try Self.audiences(resources: form.all("resource"), allowed: allowed, whenNone: [allowed[0]], holder: holder)
         let grant = TokenMinter.Grant(subject: client.id, clientID: client.id, scopes: scopes, audiences: audiences, lifetime: lifetime(client))
-        return try issue(grant, client: client, kind: .clientCredentials, context: context)
+        return try await issue(grant, client: client, kind: .clientCredentials, context: context)
     }
 
     /// RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6): the code is single use, bound to the client, the redirect URI and
@@ -121,31 +130,60 @@ struct OAuthController: Sendable {
         }
         let (authorization, family) = try await valid(redemption, client: client, what: "authorization code")
         if let redirectURI = form["redirect_uri"], redirectURI != authorization.redirectURI {
-            try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+            _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
             throw OAuthError(.invalidGrant, "redirect_uri differs from the one the code was issued for")
         }
         guard let challenge = authorization.codeChallenge, PKCE.verifies(verifier, challenge: challenge) else {
-            try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+            _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
             throw OAuthError(.invalidGrant, "code_verifier does not match the code_challenge (PKCE)")
         }
-        return try await userTokens(authorization, family: family, client: client, kind: .authorizationCode, context: context)
+        let grant = try await userGrant(authorization, family: family, form: form, client: client, kind: .authorizationCode)
+        return try await userTokens(grant, client: client, kind: .authorizationCode, context: context)
     }
 
     /// OAuth 2.1 §4.3: the refresh token is rotated; presenting a rotated one again revokes its family.
+    ///
+    /// A refused request leaves the refresh token as it was (RFC 6749 §6): the scope, resource, client and user checks
+    /// and the signing run before the token is spent, so a client that retries after `invalid_scope` or an outage is not
+    /// taken for a thief. The new refresh token is stored before the old one is used: a replay detected then revokes it
+    /// with its family.
     func refresh(_ form: FormParameters, client: ClientRecord, context: BasicRequestContext) async throws(OAuthError) -> Response {
         guard let token = form["refresh_token"] else { throw OAuthError(.invalidRequest, "refresh_token is required") }
-        let redemption: GrantStore.Redemption
+        let found: (GrantStore.Authorization, family: String)?
         do {
-            redemption = try await grants.redeemRefreshToken(token)
+            found = try await grants.refreshTokenAuthorization(token)
         } catch {
             throw Self.storeUnavailable
         }
-        var (authorization, family) = try await valid(redemption, client: client, what: "refresh token")
-        if let requested = form["scope"] {
-            let narrowed = try Self.scopes(requested: requested, allowed: authorization.scopes, client: client.id)
-            authorization.scopes = narrowed
+        guard let found else {
+            // Used, revoked, expired or unknown: redeeming it says which, and revokes the family of a replay.
+            _ = try await valid(try await redeemRefreshToken(token), client: client, what: "refresh token")
+            throw OAuthError(.invalidGrant, "the refresh token is invalid, expired or revoked")
         }
-        return try await userTokens(authorization, family: family, client: client, kind: .refreshToken, context: context)
+        let (authorization, family) = found
+        try await owned(authorization, family: family, by: client, what: "refresh token")
+        let grant = try await userGrant(authorization, family: family, form: form, client: client, kind: .refreshToken)
+        return try await userTokens(grant, client: client, kind: .refreshToken, context: context) { () async throws(OAuthError) in
+            switch try await redeemRefreshToken(token) {
+            case .valid(_, let used) where used == family:
+                return
+            case .replayed:
+                self.context(log: "refresh token replayed; its family is revoked", client: client.id)
+                throw OAuthError(.invalidGrant, "the refresh token was already used; everything issued with it has been revoked")
+            default:
+                // Revoked or expired in the meantime: the new token goes with its family.
+                _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+                throw OAuthError(.invalidGrant, "the refresh token is invalid, expired or revoked")
+            }
+        }
+    }
+
+    private func redeemRefreshToken(_ token: String) async throws(OAuthError) -> GrantStore.Redemption {
+        do {
+            return try await grants.redeemRefreshToken(token)
+        } catch {
+            throw Self.storeUnavailable
+        }
     }
 
     /// The authorization of a redeemed code or refresh token, if it belongs to `client`.
@@ -163,11 +201,16 @@ struct OAuthController: Sendable {
             context(log: "\(what) replayed; its family is revoked", client: client.id)
             throw OAuthError(.invalidGrant, "the \(what) was already used; everything issued with it has been revoked")
         case .valid(let authorization, let family):
-            guard authorization.clientID == client.id else {
-                try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
-                throw OAuthError(.invalidGrant, "the \(what) was issued to another client")
-            }
+            try await owned(authorization, family: family, by: client, what: what)
             return (authorization, family)
+        }
+    }
+
+    /// A code or refresh token presented by another client than its own is refused, and its family revoked.
+    private func owned(_ authorization: GrantStore.Authorization, family: String, by client: ClientRecord, what: String) async throws(OAuthError) {
+        guard authorization.clientID == client.id else {
+            _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+            throw OAuthError(.invalidGrant, "the \(what) was issued to another client")
         }
     }
 
@@ -175,14 +218,28 @@ struct OAuthController: Sendable {
         Logger(label: "jot.oauth").warning("\(message)", metadata: ["jot.client": .string(client)])
     }
 
-    /// Access token (+ refresh token when the client may refresh, + ID token when `openid` was granted) for a user.
-    private func userTokens(
+    /// A user's grant as the token endpoint honours it now.
+    struct UserGrant {
+        var user: UserRecord
+        /// What a new refresh token carries: the grant within the client's registration and the user's scopes as they
+        /// are now (removing a scope from either narrows the family for good).
+        var stored: GrantStore.Authorization
+        var family: String
+        /// The access token's scopes and audiences: the stored ones, or those the request narrowed them to.
+        var scopes: [String]
+        var audiences: [String]
+    }
+
+    /// Re-checks a code's or refresh token's grant against the user and the client as they are now, and applies the
+    /// request's narrowing: `scope` on a refresh (RFC 6749 §6; the refresh token keeps its scope) and `resource` (RFC
+    /// 8707 §2.2, within the grant's audiences).
+    func userGrant(
         _ authorization: GrantStore.Authorization,
         family: String,
+        form: FormParameters,
         client: ClientRecord,
-        kind: GrantType,
-        context: BasicRequestContext
-    ) async throws(OAuthError) -> Response {
+        kind: GrantType
+    ) async throws(OAuthError) -> UserGrant {
         let user: UserRecord?
         do {
             user = try await users.user(named: authorization.username)
@@ -190,43 +247,77 @@ struct OAuthController: Sendable {
             throw Self.storeUnavailable
         }
         guard let user else {
-            try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+            _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
             throw OAuthError(.invalidGrant, "the user of this grant no longer exists")
         }
-        var authorization = authorization
-        authorization.scopes = AuthorizeController.granted(authorization.scopes, user: user)
-        let grant = TokenMinter.Grant(
+        var stored = authorization
+        stored.scopes = AuthorizeController.granted(authorization.scopes.filter(client.scopes.contains), user: user)
+        let allowed = allowedAudiences(client)
+        stored.audiences = authorization.audiences.filter(allowed.contains)
+        guard !stored.audiences.isEmpty else {
+            _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+            throw OAuthError(
+                .invalidGrant,
+                "client '\(client.id)' may no longer obtain tokens for \(authorization.audiences.joined(separator: " ")) "
+                    + "(its audiences: \(allowed.joined(separator: " "))); sign in again"
+            )
+        }
+        let holder = kind == .refreshToken ? "this refresh token" : "this authorization code"
+        var scopes = stored.scopes
+        if kind == .refreshToken, let requested = form["scope"] {
+            scopes = try Self.scopes(requested: requested, allowed: stored.scopes, holder: holder)
+        }
+        let audiences = try Self.audiences(resources: form.all("resource"), allowed: stored.audiences, whenNone: stored.audiences, holder: holder)
+        return UserGrant(user: user, stored: stored, family: family, scopes: scopes, audiences: audiences)
+    }
+
+    /// Access token (+ refresh token when the client may refresh, + ID token when `openid` was granted) for a user.
+    /// `commit` (spending the refresh token presented) runs after the access token is signed and the new refresh token
+    /// stored, before the answer.
+    private func userTokens(
+        _ grant: UserGrant,
+        client: ClientRecord,
+        kind: GrantType,
+        context: BasicRequestContext,
+        commit: (() async throws(OAuthError) -> Void)? = nil
+    ) async throws(OAuthError) -> Response {
+        let user = grant.user
+        let accessGrant = TokenMinter.Grant(
             subject: user.username,
             clientID: client.id,
-            scopes: authorization.scopes,
-            audiences: authorization.audiences,
+            scopes: grant.scopes,
+            audiences: grant.audiences,
             lifetime: lifetime(client),
             username: user.username
         )
-        var extra: JSONObject = [:]
-        if client.grants.contains(.refreshToken) {
-            do {
-                extra["refresh_token"] = .string(try await grants.issueRefreshToken(authorization, family: family))
-            } catch {
-                throw Self.storeUnavailable
+        return try await issue(accessGrant, client: client, kind: kind, context: context) { accessToken async throws(OAuthError) in
+            var extra: JSONObject = [:]
+            if client.grants.contains(.refreshToken) {
+                do {
+                    extra["refresh_token"] = .string(try await grants.issueRefreshToken(grant.stored, family: grant.family))
+                } catch {
+                    throw Self.storeUnavailable
+                }
             }
-        }
-        return try issue(grant, client: client, kind: kind, context: context, extra: extra) { accessToken throws(OAuthError) in
-            guard authorization.scopes.contains("openid") else { return nil }
+            if let commit { try await commit() }
+            guard grant.scopes.contains("openid") else { return extra }
             do {
-                return try minter.mintIDToken(
-                    subject: user.username,
-                    clientID: client.id,
-                    authTime: authorization.authTime,
-                    nonce: authorization.nonce,
-                    accessToken: accessToken,
-                    ring: keys.current,
-                    now: clock.now
+                extra["id_token"] = .string(
+                    try minter.mintIDToken(
+                        subject: user.username,
+                        clientID: client.id,
+                        authTime: grant.stored.authTime,
+                        nonce: grant.stored.nonce,
+                        accessToken: accessToken,
+                        ring: keys.current,
+                        now: clock.now
+                    )
                 )
             } catch {
                 context.logger.error("cannot issue ID tokens", metadata: ["error": .string("\(error)")])
                 throw OAuthError(.serverError, "the issuer cannot sign ID tokens: \(error)")
             }
+            return extra
         }
     }
 
@@ -240,15 +331,15 @@ struct OAuthController: Sendable {
         min(client.tokenTTL ?? configuration.tokenTTL, configuration.tokenTTL)
     }
 
-    /// Signs the access token and answers RFC 6749 §5.1.
+    /// Signs the access token and answers RFC 6749 §5.1. `extras` (given the signed access token) adds the refresh and
+    /// ID tokens; the token counts as issued only once it has run.
     private func issue(
         _ grant: TokenMinter.Grant,
         client: ClientRecord,
         kind: GrantType,
         context: BasicRequestContext,
-        extra: JSONObject = [:],
-        idToken: (String) throws(OAuthError) -> String? = { _ in nil }
-    ) throws(OAuthError) -> Response {
+        extras: (String) async throws(OAuthError) -> JSONObject = { _ in [:] }
+    ) async throws(OAuthError) -> Response {
         let issued: TokenMinter.Issued
         do {
             issued = try minter.mint(grant, ring: keys.current, now: clock.now)
@@ -256,6 +347,13 @@ struct OAuthController: Sendable {
             context.logger.error("cannot issue tokens", metadata: ["error": .string(error.description)])
             throw OAuthError(.temporarilyUnavailable, "the issuer cannot sign tokens right now; try again shortly", retryAfter: .seconds(5))
         }
+        var body: JSONObject = [
+            "access_token": .string(issued.token),
+            "token_type": "Bearer",
+            "expires_in": .number(JSONNumber(issued.expiresIn.wholeSeconds())),
+            "scope": .string(grant.scopes.joined(separator: " ")),
+        ]
+        for member in try await extras(issued.token) { body[member.name] = member.value }
         metrics.tokenIssued(algorithm: issued.algorithm)
         context.logger.info(
             "token issued",
@@ -264,46 +362,44 @@ struct OAuthController: Sendable {
                 "jwt.kid": .string(issued.keyID ?? "-"), "jwt.alg": .string(issued.algorithm.rawValue),
             ]
         )
-        var body: JSONObject = [
-            "access_token": .string(issued.token),
-            "token_type": "Bearer",
-            "expires_in": .number(JSONNumber(issued.expiresIn.wholeSeconds())),
-            "scope": .string(grant.scopes.joined(separator: " ")),
-        ]
-        for member in extra { body[member.name] = member.value }
-        if let idToken = try idToken(issued.token) { body["id_token"] = .string(idToken) }
         return JSONResponse.make(.ok, body, headers: [.cacheControl: "no-store"])
     }
 
     static var supportedGrants: String { GrantType.allCases.map(\.rawValue).joined(separator: ", ") }
 
-    /// RFC 6749 §3.3: the requested scope narrows the client's; none requested → all of them.
-    static func scopes(requested: String?, allowed: [String], client: String) throws(OAuthError) -> [String] {
+    /// RFC 6749 §3.3: the requested scope narrows what `holder` (a client, a refresh token) has; none requested → all
+    /// of it.
+    static func scopes(requested: String?, allowed: [String], holder: String) throws(OAuthError) -> [String] {
         guard let requested else { return allowed }
         guard requested.contains(where: { $0 != " " }) else {
-            throw OAuthError(.invalidScope, "scope has no scope token; leave it out to get all of the client's scopes (RFC 6749 §3.3)")
+            throw OAuthError(.invalidScope, "scope has no scope token; leave it out to get all of \(holder)'s scopes (RFC 6749 §3.3)")
         }
         var result: [String] = []
         for token in requested.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
-            guard UserValidation.isScopeToken(token) else {
+            guard token.isScopeToken else {
                 throw OAuthError(
                     .invalidScope,
-                    "scope '\(FormParameters.quoted(token))' is not a scope token (printable ASCII except space, '\"' and '\\')"
+                    "scope '\(FormParameters.quoted(token))' is not a scope token (printable ASCII except space, double quote and backslash)"
                 )
             }
             guard allowed.contains(token) else {
                 let list = allowed.isEmpty ? "none" : allowed.joined(separator: " ")
-                throw OAuthError(.invalidScope, "client '\(client)' may not ask for scope '\(token)' (its scopes: \(list))")
+                throw OAuthError(.invalidScope, "\(holder) may not ask for scope '\(token)' (its scopes: \(list))")
             }
             if !result.contains(token) { result.append(token) }
         }
         return result
     }
 
-    /// RFC 8707: each `resource` must be one of the client's audiences (its first one when none is given).
-    func audiences(resources: [String], client: ClientRecord) throws(OAuthError) -> [String] {
-        let allowed = client.audiences.isEmpty ? [configuration.defaultAudience] : client.audiences
-        guard !resources.isEmpty else { return [allowed[0]] }
+    /// The audiences a client may obtain tokens for: its registered ones, or the issuer's default audience.
+    func allowedAudiences(_ client: ClientRecord) -> [String] {
+        client.audiences.isEmpty ? [configuration.defaultAudience] : client.audiences
+    }
+
+    /// RFC 8707 §2: each `resource` must be one of `allowed` (what `holder`, a client or a grant, may have);
+    /// `whenNone` when none is given.
+    static func audiences(resources: [String], allowed: [String], whenNone: [String], holder: String) throws(OAuthError) -> [String] {
+        guard !resources.isEmpty else { return whenNone }
         var result: [String] = []
         for resource in resources {
             if resource.contains("#") {
@@ -312,8 +408,7 @@ struct OAuthController: Sendable {
             guard allowed.contains(resource) else {
                 throw OAuthError(
                     .invalidTarget,
-                    "client '\(client.id)' may not ask for resource '\(FormParameters.quoted(resource))' "
-                        + "(its audiences: \(allowed.joined(separator: " ")))"
+                    "\(holder) may not ask for resource '\(FormParameters.quoted(resource))' (its audiences: \(allowed.joined(separator: " ")))"
                 )
             }
             if !result.contains(resource) { result.append(resource) }
@@ -328,7 +423,7 @@ struct OAuthController: Sendable {
         _ = try await authenticate(request, form: form, allowPublic: false)
         guard let token = form["token"] else { throw OAuthError(.invalidRequest, "token is required (RFC 7662 §2.1)") }
         var body: JSONObject = ["active": false]
-        if let claims = activeClaims(token) {
+        if let claims = try await activeClaims(token) {
             body = claims
             body["active"] = true
             body["token_type"] = "Bearer"
@@ -336,9 +431,20 @@ struct OAuthController: Sendable {
         return JSONResponse.make(.ok, body, headers: [.cacheControl: "no-store"])
     }
 
-    /// The claims of `token` if it is an access token issued here, signed by a key still in the key set, and valid now;
-    /// `nil` for anything else (RFC 7662 §2.2: never an error).
-    func activeClaims(_ token: String) -> JSONObject? {
+    /// The claims of `token` if it is an access token issued here, signed by a key still in the key set, valid now, and,
+    /// when issued for a user, that user still exists; `nil` for anything else (RFC 7662 §2.2: never an error).
+    func activeClaims(_ token: String) async throws(OAuthError) -> JSONObject? {
+        guard let claims = signedClaims(token) else { return nil }
+        guard let username = claims["username"]?.stringValue else { return claims }
+        do {
+            return try await users.user(named: username) == nil ? nil : claims
+        } catch {
+            throw OAuthError(.temporarilyUnavailable, "the user store is unavailable; try again shortly", retryAfter: .seconds(1))
+        }
+    }
+
+    /// The claims of `token` if it is an access token issued here, signed by a key still in the key set, and valid now.
+    func signedClaims(_ token: String) -> JSONObject? {
         let policy = ValidationPolicy(
             issuers: [configuration.issuer],
             leeway: .zero,
@@ -352,12 +458,14 @@ struct OAuthController: Sendable {
     // MARK: Revocation
 
     /// RFC 7009: a refresh token (and its family) is revoked; an unknown or foreign token is answered 200 all the same.
-    /// Access tokens are self-contained JWTs and cannot be revoked: `unsupported_token_type` says so.
+    /// Access tokens are self-contained JWTs and cannot be revoked: `unsupported_token_type` tells the client that
+    /// holds one so (another client learns nothing: 200, as for any token not its own).
     func revoke(_ request: Request, context: BasicRequestContext) async throws(OAuthError) -> Response {
         let form = try await Self.readForm(request, repeatable: [])
         let client = try await authenticate(request, form: form, allowPublic: true)
         guard let token = form["token"] else { throw OAuthError(.invalidRequest, "token is required (RFC 7009 §2.1)") }
-        if activeClaims(token) != nil {
+        if let claims = signedClaims(token) {
+            guard claims["client_id"]?.stringValue == client.id else { return Response(status: .ok, headers: [.cacheControl: "no-store"]) }
             throw OAuthError(
                 .unsupportedTokenType,
                 "access tokens are self-contained JWTs and stay valid until they expire; keep their lifetime short "
@@ -376,24 +484,24 @@ struct OAuthController: Sendable {
 
     // MARK: UserInfo
 
-    /// OpenID Connect Core §5.3: the signed-in user's claims, for an access token with the `openid` scope.
-    func userinfo(_ request: Request) throws(OAuthError) -> Response {
-        func refused(_ error: String, _ description: String, status: HTTPResponse.Status) -> OAuthError {
-            var refusal = OAuthError(.invalidRequest, description, status: status)
-            refusal.bearerChallenge = "Bearer realm=\"jot\", error=\"\(error)\", error_description=\"\(description)\""
+    /// OpenID Connect Core §5.3: the signed-in user's claims, for an access token with the `openid` scope (GET or
+    /// POST, the token in `Authorization: Bearer`). Refusals are RFC 6750 §3.1's: no error code when no token was sent.
+    func userinfo(_ request: Request) async throws(OAuthError) -> Response {
+        func refused(_ code: OAuthError.Code, _ description: String) -> OAuthError {
+            var refusal = OAuthError(code, description)
+            refusal.bearerChallenge =
+                "Bearer realm=\"jot\", error=\"\(code.rawValue)\", error_description=\"\(UntrustedText.errorDescription(description))\""
             return refusal
         }
         guard let header = request.headers[.authorization], header.utf8.count > 7, header.prefix(7).lowercased() == "bearer " else {
-            var refusal = OAuthError(.invalidRequest, "an access token is required (Authorization: Bearer …)", status: .unauthorized)
-            refusal.bearerChallenge = "Bearer realm=\"jot\""
-            throw refusal
+            throw OAuthError.bearerRequired
         }
-        guard let claims = activeClaims(String(header.dropFirst(7))) else {
-            throw refused("invalid_token", "the access token is invalid or expired", status: .unauthorized)
+        guard let claims = try await activeClaims(String(header.dropFirst(7))) else {
+            throw refused(.invalidToken, "the access token is invalid or expired")
         }
         let scopes = claims["scope"]?.stringValue?.split(separator: " ").map(String.init) ?? []
         guard scopes.contains("openid"), let subject = claims["sub"]?.stringValue, claims["username"] != nil else {
-            throw refused("insufficient_scope", "the access token was not issued with the openid scope", status: .forbidden)
+            throw refused(.insufficientScope, "the access token was not issued with the openid scope")
         }
         return JSONResponse.make(
             .ok,
@@ -418,22 +526,19 @@ struct OAuthController: Sendable {
             guard let client, client.isPublic, allowPublic else {
                 throw OAuthError(
                     .invalidClient,
-                    "client authentication required: this client must send its secret (HTTP Basic or client_secret)",
-                    basicChallenge: true
+                    "client authentication required: this client must send its secret (HTTP Basic or client_secret)"
                 )
             }
             return client
         }
-        let basic = credentials.method == .basic
         let ticket: LoginThrottle.Ticket
         switch throttle.admit(username: "client " + credentials.id, address: ClientAddress.current, now: clock.now) {
         case .success(let admitted):
             ticket = admitted
         case .failure(let refusal):
-            let what = refusal.scope == .user ? "this client id" : "this address"
             throw OAuthError(
                 .temporarilyUnavailable,
-                "too many failed client authentications for \(what); retry in \(refusal.retryAfter.wholeSeconds()) s",
+                "too many failed client authentications for this address; retry in \(refusal.retryAfter.wholeSeconds()) s",
                 status: .tooManyRequests,
                 retryAfter: refusal.retryAfter
             )
@@ -449,7 +554,7 @@ struct OAuthController: Sendable {
         }
         throttle.finished(ticket, succeeded: client != nil)
         guard let client else {
-            throw OAuthError(.invalidClient, "client authentication failed: unknown client or wrong secret", basicChallenge: basic)
+            throw OAuthError(.invalidClient, "client authentication failed: unknown client or wrong secret")
         }
         return client
     }

@@ -31,10 +31,7 @@ struct SessionsController: Sendable {
     static let noStore: HTTPFields = [.cacheControl: "no-store"]
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        let sessions = router.group("/sessions").add(middleware: CrossOrigin.anyOrigin(methods: [.post, .options]))
-        sessions.post { request, context in try await login(request, context: context) }
-        // A preflight is answered by the CORS middleware; this route makes OPTIONS a method /sessions has.
-        sessions.on("", method: .options) { _, _ in Response(status: .noContent) }
+        CrossOrigin.group(router, "/sessions", methods: [.post]).post { request, context in try await login(request, context: context) }
     }
 
     func login(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -92,12 +89,7 @@ struct SessionsController: Sendable {
             metrics.loginFailed(reason: "throttled_\(refusal.scope.rawValue)")
             var headers = Self.noStore
             headers[.retryAfter] = String(refusal.retryAfter.wholeSeconds())
-            let what = refusal.scope == .user ? "this username" : "this client address"
-            return JSONResponse.error(
-                .tooManyRequests,
-                "too many failed logins for \(what); retry in \(refusal.retryAfter.wholeSeconds()) s",
-                headers: headers
-            )
+            return JSONResponse.error(.tooManyRequests, refusal.description, headers: headers)
         }
         let started = ContinuousClock.now
         let checked: UserRecord??

@@ -23,9 +23,9 @@ struct WellKnownController: Sendable {
     let scopesSupported: CachedValue<[String]>
 
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.group("/.well-known/jwks.json").add(middleware: CrossOrigin.anyOrigin(methods: [.get, .head])).get { request, _ in jwks(request) }
-        router.get("/.well-known/openid-configuration") { _, _ in await discovery() }
-        router.get("/.well-known/oauth-authorization-server") { _, _ in await discovery() }
+        CrossOrigin.group(router, "/.well-known/jwks.json", methods: [.get, .head]).get { request, _ in jwks(request) }
+        CrossOrigin.group(router, "/.well-known/openid-configuration", methods: [.get, .head]).get { _, _ in await discovery() }
+        CrossOrigin.group(router, "/.well-known/oauth-authorization-server", methods: [.get, .head]).get { _, _ in await discovery() }
         router.get("/openapi.json") { _, _ in
             JSONResponse.make(.ok, bytes: OpenAPIDocument.bytes, headers: [.cacheControl: "public, max-age=3600"])
         }
@@ -70,11 +70,11 @@ struct WellKnownController: Sendable {
         var document: JSONObject = [
             "issuer": .string(configuration.issuer),
             "jwks_uri": .string(configuration.jwksURI),
-            "authorization_endpoint": .string(configuration.issuer + "/oauth/authorize"),
+            "authorization_endpoint": .string(configuration.endpointBase + "/oauth/authorize"),
             "token_endpoint": .string(configuration.tokenEndpoint),
             "introspection_endpoint": .string(configuration.introspectionEndpoint),
-            "revocation_endpoint": .string(configuration.issuer + "/oauth/revoke"),
-            "userinfo_endpoint": .string(configuration.issuer + "/userinfo"),
+            "revocation_endpoint": .string(configuration.endpointBase + "/oauth/revoke"),
+            "userinfo_endpoint": .string(configuration.endpointBase + "/userinfo"),
             "grant_types_supported": .array(GrantType.allCases.map { .string($0.rawValue) }),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query"],
@@ -86,12 +86,16 @@ struct WellKnownController: Sendable {
             "subject_types_supported": ["public"],
             "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "preferred_username"],
         ]
+        // OpenID Connect only with a key to sign ID tokens (not on a shared HMAC secret alone).
         let idTokenAlgorithms = TokenMinter.idTokenAlgorithms(keys.current)
-        if !idTokenAlgorithms.isEmpty {
+        if idTokenAlgorithms.isEmpty {
+            for member in ["userinfo_endpoint", "subject_types_supported", "claims_supported"] { document[member] = nil }
+        } else {
             document["id_token_signing_alg_values_supported"] = .array(idTokenAlgorithms.map { .string($0.rawValue) })
         }
         if let scopes = await scopesSupported.value() {
-            document["scopes_supported"] = .array((["openid"] + scopes.filter { $0 != "openid" }).map(JSONValue.string))
+            let others = scopes.filter { $0 != "openid" }
+            document["scopes_supported"] = .array(((idTokenAlgorithms.isEmpty ? [] : ["openid"]) + others).map(JSONValue.string))
         }
         return JSONResponse.make(.ok, document, headers: [.cacheControl: "public, max-age=\(configuration.jwksMaxAge.wholeSeconds())"])
     }

@@ -1,3 +1,5 @@
+import JOSE
+
 /// The rules shared by every ``UserStore``: username and scope validation, and the scopes' storage form.
 enum UserValidation {
     static let maximumUsernameLength = 64
@@ -43,19 +45,12 @@ enum UserValidation {
         var seen = Set<String>()
         var result: [String] = []
         for scope in scopes {
-            guard self.isScopeToken(scope) else { throw .invalidScope(scope) }
+            guard scope.isScopeToken else { throw .invalidScope(scope) }
             if seen.insert(scope).inserted {
                 result.append(scope)
             }
         }
         return result
-    }
-
-    static func isScopeToken(_ scope: String) -> Bool {
-        !scope.utf8.isEmpty
-            && scope.utf8.allSatisfy { byte in
-                byte == 0x21 || (0x23...0x5B).contains(byte) || (0x5D...0x7E).contains(byte)
-            }
     }
 
     /// Storage form: the RFC 6749 `scope` string (space-delimited), empty for no scopes.
