@@ -67,7 +67,9 @@ public actor ServiceTokenSource {
     }
 
     private func fetch(now: Date) async throws -> (String, Date) {
-        var metadataRequest = HTTPClientRequest(url: issuer + "/.well-known/oauth-authorization-server")
+        // RFC 8414 §3.1: a terminating '/' of the issuer is removed before '/.well-known/'.
+        let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
+        var metadataRequest = HTTPClientRequest(url: base + "/.well-known/oauth-authorization-server")
         metadataRequest.tlsConfiguration = trustRoots.clientTLSConfiguration
         let metadata = try await json(metadataRequest, what: "issuer metadata")
         guard case .string(let endpoint)? = metadata["token_endpoint"] else {

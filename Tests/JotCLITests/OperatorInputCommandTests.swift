@@ -25,7 +25,8 @@ struct OperatorInputCommandTests {
             (["--audience", ""], "--audience '' is empty"),
             (["--jwks-max-age=-1"], "--jwks-max-age -1 is out of range: use 0–86400 seconds"),
             (["--port", "0"], "--port 0 picks a free port, so the issuer URL (the tokens' iss) is not known before the server binds"),
-            (["--host", "0.0.0.0"], "--host 0.0.0.0 serves other machines, and the issuer URL must then be https: give --issuer"),
+            (["--host", "192.0.2.10"], "--host 192.0.2.10 serves other machines, and the issuer URL must then be https: give --issuer"),
+            (["--host", "0.0.0.0", "--tls-certificate", "c.pem", "--tls-key", "k.pem"], "--host 0.0.0.0 listens on every address, which is no URL"),
         ]
     )
     func serve(arguments: [String], expected: String) async {

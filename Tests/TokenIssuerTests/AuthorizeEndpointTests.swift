@@ -26,9 +26,11 @@ struct AuthorizeEndpointTests {
         let clients: ClientRegistry
         let users: InMemoryUserStore
         let grants: GrantStore
+        let keys: KeyRingHolder
     }
 
-    static func fixture() async throws -> Fixture {
+    /// - Parameter secret: an HMAC secret the issuer signs access tokens with (HS256), beside its ES256 key.
+    static func fixture(secret: JWSSigningKey? = nil) async throws -> Fixture {
         let clock = ManualClock()
         let key = try JWSSigningKey.generate(.ES256)
         let clients = ClientRegistry(table: InMemoryClientTable(), clock: clock)
@@ -53,16 +55,17 @@ struct AuthorizeEndpointTests {
         let users = try InMemoryUserStore(bcryptCost: 4)
         _ = try await DemoUsers.add(to: users)
         let grants = GrantStore(table: InMemoryGrantTable(), clock: clock)
+        let keys = KeyRingHolder(secret.map { testRing([key]).addingSecretKey($0) } ?? testRing([key]))
         let router = IssuerApplication.makeRouter(
-            configuration: IssuerConfiguration(issuer: issuer, audiences: ["photo-service"]),
-            keys: KeyRingHolder(testRing([key])),
+            configuration: IssuerConfiguration(issuer: issuer, audiences: ["photo-service"], algorithm: secret == nil ? .ES256 : .HS256),
+            keys: keys,
             users: users,
             clients: clients,
             grants: grants,
             metrics: IssuerMetrics(),
             clock: clock
         )
-        return Fixture(router: router, clock: clock, key: key, clients: clients, users: users, grants: grants)
+        return Fixture(router: router, clock: clock, key: key, clients: clients, users: users, grants: grants, keys: keys)
     }
 
     static func encode(_ text: String) -> String { FormParameters.encode(text) }
@@ -522,6 +525,28 @@ struct AuthorizeEndpointTests {
             let held = try #require(try await Self.tokens(client)["refresh_token"]?.stringValue)
             #expect(try await fixture.grants.revokeClient("album") >= 1)
             #expect(try await Self.refresh(client, held)["error"]?.stringValue == "invalid_grant")
+        }
+    }
+
+    @Test("a refresh the issuer cannot sign (no key for the access token, none for the ID token) leaves the token usable")
+    func refreshSigningFailure() async throws {
+        let secret = try JWSSigningKey(hmacSecret: Array(repeating: 9, count: 32), algorithm: .HS256, keyID: "s")
+        let fixture = try await Self.fixture(secret: secret)
+        try await Application(router: fixture.router).test(.router) { client in
+            let token = try #require(try await Self.tokens(client)["refresh_token"]?.stringValue)
+            let ring = fixture.keys.current
+            // No signing key at all: the access token cannot be signed.
+            fixture.keys.replace(with: LoadedKeySet.empty)
+            let unsigned = try await Self.refresh(client, token)
+            #expect(unsigned["error"]?.stringValue == "temporarily_unavailable", "\(unsigned)")
+            // Only the HMAC secret: the access token signs (HS256), the ID token cannot (asymmetric keys only).
+            fixture.keys.replace(with: LoadedKeySet.empty.addingSecretKey(secret))
+            let noIDToken = try await Self.refresh(client, token)
+            #expect(noIDToken["error"]?.stringValue == "server_error", "\(noIDToken)")
+            // Keys back: the same refresh token works, and its family was not revoked.
+            fixture.keys.replace(with: ring)
+            let renewed = try await Self.refresh(client, token)
+            #expect(renewed["access_token"] != nil && renewed["id_token"] != nil, "\(renewed)")
         }
     }
 

@@ -22,9 +22,22 @@ actor AuthorizerPolicyCache {
     static let defaultTTL: Duration = .seconds(300)
     static let maximumTTL: Duration = .seconds(3600)
 
+    /// The token and the method ARN, compared byte for byte: Swift's `String ==` is canonical equivalence, under which a
+    /// look-alike ARN (U+212A KELVIN SIGN for `K`) would hit another's policy. Canonically equivalent strings that
+    /// differ in bytes differ in length when one is ASCII, as a token and an ARN are.
     struct Key: Hashable, Sendable {
         let token: String
         let resource: String
+
+        static func == (lhs: Key, rhs: Key) -> Bool {
+            lhs.token.utf8.count == rhs.token.utf8.count && lhs.resource.utf8.count == rhs.resource.utf8.count
+                && lhs.token == rhs.token && lhs.resource == rhs.resource
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(token)
+            hasher.combine(resource)
+        }
     }
 
     /// How long a policy is reused; zero means never.

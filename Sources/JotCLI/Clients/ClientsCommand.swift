@@ -159,11 +159,22 @@ public struct ClientsCommand: AsyncParsableCommand {
         public init() {}
 
         public func run() async throws {
-            let revoked = try await store.withStores(bcryptCost: 12) { stores in
-                try await stores.clients.remove(id: name)
-                return try await stores.grants.revokeClient(name)
+            // Revoked before and after the removal: a code exchange in flight cannot leave a refresh token behind, and the
+            // grants of an id removed by an older jot (which left them) are revoked by removing it again.
+            let outcome = try await store.withStores(bcryptCost: 12) { stores -> (removed: Bool, revoked: Int) in
+                let before = try await stores.grants.revokeClient(name)
+                do {
+                    try await stores.clients.remove(id: name)
+                } catch ClientStoreError.clientNotFound(_) where before > 0 {
+                    return (false, before)
+                }
+                return (true, before + (try await stores.grants.revokeClient(name)))
             }
-            print("removed client \(name); revoked \(revoked) code(s) and refresh token(s)")
+            if outcome.removed {
+                print("removed client \(name); revoked \(outcome.revoked) code(s) and refresh token(s)")
+            } else {
+                print("no client \(name) is registered; revoked \(outcome.revoked) code(s) and refresh token(s) still issued to that id")
+            }
         }
     }
 

@@ -69,7 +69,12 @@ public struct ConfigCommand: AsyncParsableCommand {
                 } else if setting == .database {
                     value = .string(try settings.databasePath())
                 } else if setting == .issuer {
-                    value = .string(try settings.issuer())
+                    // The derived default needs a fixed port and a host clients can reach: say why there is none.
+                    do {
+                        value = .string(try settings.issuer())
+                    } catch {
+                        value = .string("(none: \(error))")
+                    }
                 } else {
                     value = .null
                 }

@@ -31,6 +31,12 @@ extension JotConfiguration {
                     + "give --issuer with the URL clients use, or a fixed port"
             )
         }
+        if ["0.0.0.0", "::", "[::]"].contains(host) {
+            throw CLIError.invalidInput(
+                "\(origin(of: .host)) \(host) listens on every address, which is no URL clients can use: give --issuer with the URL they use "
+                    + "(e.g. https://auth.example)"
+            )
+        }
         if !tls, !OperatorInput.isLoopback(host) {
             throw CLIError.invalidInput(
                 "\(origin(of: .host)) \(OperatorInput.printable(host)) serves other machines, and the issuer URL must then be "

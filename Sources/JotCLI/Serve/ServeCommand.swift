@@ -286,6 +286,8 @@ public struct ServeCommand: AsyncParsableCommand {
             )
             logger.notice("automatic rotation on", metadata: ["jot.every": .string(DurationText.format(rotateEvery))])
         }
+        // This server's timing stays in the stored policy while it runs (another may record smaller values).
+        if initialized { services.append(RotationPolicyKeepAlive(store: keyStore, policy: policy, logger: logger)) }
         let app = IssuerApplication.build(
             configuration: configuration,
             keySource: source,
@@ -331,7 +333,7 @@ public struct ServeCommand: AsyncParsableCommand {
             try await edge.run(app, logger: logger)
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             throw CLIError.invalidInput(
-                "\(configuration.host):\(configuration.port) is already in use: stop the server there, or choose another --port"
+                "\(configuration.host):\(configuration.port): address already in use; stop the server there, or choose another --port"
             )
         } catch let error as IOError where error.errnoCode == EACCES {
             throw CLIError.invalidInput(

@@ -2,6 +2,7 @@ public import JOSE
 public import KeyStore
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
@@ -14,10 +15,12 @@ public import Foundation
 /// Every check runs KeyStore's `rotateIfDue(every:policy:now:)`, which obeys the same rules as `jot keys rotate` and
 /// `prune` and holds the store's lock: run on every replica, each step still happens once. Changes are logged at
 /// notice level, counted in `/metrics` (`jot_key_rotations_total`) and reloaded at once.
-public struct AutomaticRotation: Service {
+public final class AutomaticRotation: Service, Sendable {
     let store: KeyStore
     let interval: Duration
     let checkEvery: Duration
+    /// Whether the last check was held back (warned once per stretch, not at every check).
+    private let heldBack = Mutex(false)
     let logger: Logger
     let metrics: IssuerMetrics
     let clock: any WallClock
@@ -61,10 +64,14 @@ public struct AutomaticRotation: Service {
                 metrics.keyRotated(kind: "prune", algorithm: record.algorithm)
                 logger.notice("automatic prune", metadata: ["jwt.alg": .string(record.algorithm.rawValue), "jwt.kid": .string(record.keyID)])
             }
-            if let heldBack = result.heldBack {
+            let wasHeldBack = heldBack.withLock { state in
+                defer { state = result.heldBack != nil }
+                return state
+            }
+            if let reason = result.heldBack, !wasHeldBack {
                 logger.warning(
                     "automatic rotation held back; lengthen --rotate-every (a previous key stays published for the token lifetime, the leeway and the JWKS max-age)",
-                    metadata: ["error": .string(heldBack.description)]
+                    metadata: ["error": .string(reason.description)]
                 )
             }
             if result.changed { await onChange() }
@@ -79,7 +86,7 @@ public struct AutomaticRotation: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await step()
             do {
-                try await cancelWhenGracefulShutdown { try await clock.sleep(for: checkEvery) }
+                try await cancelWhenGracefulShutdown { try await self.clock.sleep(for: self.checkEvery) }
             } catch {
                 return
             }

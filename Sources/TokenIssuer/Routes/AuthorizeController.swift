@@ -60,7 +60,7 @@ struct AuthorizeController: Sendable {
                 return redirect(
                     AuthorizationRequest.redirect(
                         redirectURI,
-                        [("error", code.rawValue), ("error_description", message)],
+                        [("error", code.rawValue), ("error_description", UntrustedText.errorDescription(message))],
                         state: state,
                         issuer: configuration.issuer
                     )

@@ -16,7 +16,7 @@ import Foundation
 ///
 /// Both take `application/x-www-form-urlencoded` bodies (anything else is `invalid_request`) and authenticate the
 /// client with `client_secret_basic` or `client_secret_post` (exactly one). Failed client authentications are
-/// throttled per client id and per address, as failed logins are. Answers carry `Cache-Control: no-store`.
+/// throttled per address (see ``clientThrottle(_:)``). Answers carry `Cache-Control: no-store`.
 struct OAuthController: Sendable {
     let configuration: IssuerConfiguration
     let minter: TokenMinter
@@ -252,7 +252,9 @@ struct OAuthController: Sendable {
         }
         var stored = authorization
         stored.scopes = AuthorizeController.granted(authorization.scopes.filter(client.scopes.contains), user: user)
-        let allowed = allowedAudiences(client)
+        // A client without audiences of its own was given the issuer's default one: any audience the issuer still serves
+        // keeps it (reordering --audience must not end every such grant).
+        let allowed = client.audiences.isEmpty ? configuration.audiences : client.audiences
         stored.audiences = authorization.audiences.filter(allowed.contains)
         guard !stored.audiences.isEmpty else {
             _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
@@ -291,7 +293,26 @@ struct OAuthController: Sendable {
             username: user.username
         )
         return try await issue(accessGrant, client: client, kind: kind, context: context) { accessToken async throws(OAuthError) in
+            // Everything that can fail comes before `commit`: spending the presented refresh token is the last step.
             var extra: JSONObject = [:]
+            if grant.scopes.contains("openid") {
+                do {
+                    extra["id_token"] = .string(
+                        try minter.mintIDToken(
+                            subject: user.username,
+                            clientID: client.id,
+                            authTime: grant.stored.authTime,
+                            nonce: grant.stored.nonce,
+                            accessToken: accessToken,
+                            ring: keys.current,
+                            now: clock.now
+                        )
+                    )
+                } catch {
+                    context.logger.error("cannot issue ID tokens", metadata: ["error": .string("\(error)")])
+                    throw OAuthError(.serverError, "the issuer cannot sign ID tokens: \(error)")
+                }
+            }
             if client.grants.contains(.refreshToken) {
                 do {
                     extra["refresh_token"] = .string(try await grants.issueRefreshToken(grant.stored, family: grant.family))
@@ -300,23 +321,6 @@ struct OAuthController: Sendable {
                 }
             }
             if let commit { try await commit() }
-            guard grant.scopes.contains("openid") else { return extra }
-            do {
-                extra["id_token"] = .string(
-                    try minter.mintIDToken(
-                        subject: user.username,
-                        clientID: client.id,
-                        authTime: grant.stored.authTime,
-                        nonce: grant.stored.nonce,
-                        accessToken: accessToken,
-                        ring: keys.current,
-                        now: clock.now
-                    )
-                )
-            } catch {
-                context.logger.error("cannot issue ID tokens", metadata: ["error": .string("\(error)")])
-                throw OAuthError(.serverError, "the issuer cannot sign ID tokens: \(error)")
-            }
             return extra
         }
     }
