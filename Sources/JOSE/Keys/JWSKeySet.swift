@@ -24,7 +24,7 @@ public struct JWSKeySet: Sendable {
     public var keyIDs: [String] { keys.compactMap(\.keyID) }
 
     public func contains(keyID: String) -> Bool {
-        indexByKeyID[keyID]?.contains { keys[$0].keyID?.isExactly(keyID) == true } ?? false
+        indexByKeyID[keyID]?.contains { keys[$0].keyID?.isEquivalentWithSameLength(keyID) == true } ?? false
     }
 
     /// The key that must verify a token with this header.
@@ -33,15 +33,16 @@ public struct JWSKeySet: Sendable {
             if keys.count <= Self.linearLookupLimit {
                 // A few keys (the usual case: current, next, previous) are found faster by comparing than by hashing.
                 var first: Int? = nil
-                for offset in keys.indices where keys[offset].keyID?.isExactly(keyID) == true {
+                for offset in keys.indices where keys[offset].keyID?.isEquivalentWithSameLength(keyID) == true {
                     if keys[offset].algorithm == header.algorithm { return keys[offset] }
                     if first == nil { first = offset }
                 }
                 guard let first else { throw .unknownKeyID(keyID) }
                 throw .algorithmMismatch(header: header.algorithm, keyID: keyID, keyAlgorithm: keys[first].algorithm)
             }
-            // The hashed index is canonical equivalence; the kid must match byte for byte.
-            guard let candidates = indexByKeyID[keyID]?.filter({ keys[$0].keyID?.isExactly(keyID) == true }), !candidates.isEmpty else {
+            // The hashed index is canonical equivalence; a look-alike kid (U+212A for K) is not the key's.
+            guard let candidates = indexByKeyID[keyID]?.filter({ keys[$0].keyID?.isEquivalentWithSameLength(keyID) == true }), !candidates.isEmpty
+            else {
                 throw .unknownKeyID(keyID)
             }
             for offset in candidates where keys[offset].algorithm == header.algorithm { return keys[offset] }
