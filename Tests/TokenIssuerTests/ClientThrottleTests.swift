@@ -51,6 +51,7 @@ struct ClientThrottleTests {
             return
         }
         throttle.finished(ticket, succeeded: true)
+        #expect(throttle.trackedKeys == 201, "one bucket per address, none per client id")
         // Logins keep their per-user limit.
         let logins = LoginThrottle()
         for attacker in 0..<10 {

@@ -20,7 +20,8 @@ public import Foundation
 /// Memory is bounded: at most ``Configuration/maximumTrackedKeys`` buckets; full buckets are dropped first.
 public final class LoginThrottle: Sendable {
     public struct Configuration: Sendable, Hashable {
-        /// Failures a username may have at once.
+        /// Failures a username may have at once; `Int.max` is no per-username limit at all (no bucket is kept, so
+        /// attacker-chosen names cannot crowd out the address buckets).
         public var userBurst: Int
         /// How long a username takes to earn back one attempt.
         public var userRefill: Duration
@@ -72,7 +73,7 @@ public final class LoginThrottle: Sendable {
 
     /// An admitted attempt: hand it back with ``finished(_:succeeded:)`` once the password was checked.
     public struct Ticket: Sendable {
-        let userKey: String
+        let userKey: String?
         let addressKey: String
     }
 
@@ -91,7 +92,7 @@ public final class LoginThrottle: Sendable {
 
     /// Takes a token from the username's and the address's bucket, or says which is empty and for how long.
     public func admit(username: String, address: String?, now: Date) -> Result<Ticket, Refusal> {
-        let userKey = "u\u{0}" + username
+        let userKey = configuration.userBurst == .max ? nil : "u\u{0}" + username
         let addressKey = "a\u{0}" + (address ?? "unknown")
         let admitted = inFlight.withLock { inFlight -> Bool in
             guard inFlight[addressKey, default: 0] < configuration.maxInFlightPerAddress else { return false }
@@ -100,17 +101,17 @@ public final class LoginThrottle: Sendable {
         }
         guard admitted else { return .failure(Refusal(scope: .inFlight, retryAfter: .seconds(1))) }
         let result = buckets.withLock { buckets -> Result<Ticket, Refusal> in
-            let user = Self.refilled(buckets[userKey], burst: configuration.userBurst, refill: configuration.userRefill, now: now)
+            let user = userKey.map { Self.refilled(buckets[$0], burst: configuration.userBurst, refill: configuration.userRefill, now: now) }
             let address = Self.refilled(buckets[addressKey], burst: configuration.addressBurst, refill: configuration.addressRefill, now: now)
             if address.tokens < 1 {
                 return .failure(Refusal(scope: .address, retryAfter: Self.wait(address, refill: configuration.addressRefill)))
             }
-            if user.tokens < 1 {
+            if let user, user.tokens < 1 {
                 return .failure(Refusal(scope: .user, retryAfter: Self.wait(user, refill: configuration.userRefill)))
             }
             if buckets.count + 2 > configuration.maximumTrackedKeys { Self.evict(&buckets, configuration: configuration, now: now) }
             let charge: Double = configuration.chargesOnAdmission ? 1 : 0
-            buckets[userKey] = Bucket(tokens: user.tokens - charge, updated: now)
+            if let userKey, let user { buckets[userKey] = Bucket(tokens: user.tokens - charge, updated: now) }
             buckets[addressKey] = Bucket(tokens: address.tokens - charge, updated: now)
             return .success(Ticket(userKey: userKey, addressKey: addressKey))
         }
@@ -129,9 +130,9 @@ public final class LoginThrottle: Sendable {
         default: return
         }
         buckets.withLock { buckets in
-            if var user = buckets[ticket.userKey] {
+            if let userKey = ticket.userKey, var user = buckets[userKey] {
                 user.tokens = max(0, min(Double(configuration.userBurst), user.tokens + change))
-                buckets[ticket.userKey] = user
+                buckets[userKey] = user
             }
             if var address = buckets[ticket.addressKey] {
                 address.tokens = max(0, min(Double(configuration.addressBurst), address.tokens + change))
