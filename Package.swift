@@ -195,7 +195,7 @@ let package = Package(
         .executableTarget(
             name: "photo-album",
             dependencies: [
-                "ExampleSupport", "JOSE", "ServerSupport",
+                "ExampleSupport", "JOSE", "JWTVerifier", "ServerSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

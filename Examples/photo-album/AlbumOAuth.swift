@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import JOSE
+import JWTVerifier
 import NIOCore
 import NIOHTTP1
 
@@ -30,9 +31,7 @@ struct AlbumOAuth: Sendable {
     let redirectURI: String
 
     static func discover(issuer: String, client: HTTPClient) async throws -> Metadata {
-        // OpenID Connect Discovery §4.1: a terminating '/' of the issuer is removed before '/.well-known/'.
-        let base = issuer.hasSuffix("/") ? String(issuer.dropLast()) : issuer
-        let document = try await json(client, HTTPClientRequest(url: base + "/.well-known/openid-configuration"))
+        let document = try await json(client, HTTPClientRequest(url: OIDCDiscovery.configurationURL(issuer: issuer)))
         guard let authorize = document["authorization_endpoint"]?.stringValue, let token = document["token_endpoint"]?.stringValue,
             let revoke = document["revocation_endpoint"]?.stringValue
         else { throw Failure(description: "the issuer's discovery document has no authorization, token or revocation endpoint") }

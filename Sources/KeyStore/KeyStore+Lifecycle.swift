@@ -253,19 +253,17 @@ extension KeyStore {
             var manifest = old
             var newKeys: [String: JWSSigningKey] = [:]
             var rotations: [RotationResult.Rotation] = []
+            if !due.isEmpty { (manifest, newKeys, rotations) = try rotated(old, algorithms: due, now: now) }
+            var (prunedManifest, pruned) = Self.pruned(manifest, policy: effective, now: now)
+            // As `jot keys rotate`: never a JWKS verifiers refuse. An interval shorter than a previous key must stay
+            // published would otherwise pile keys up past the limit; rotation waits until pruning makes room.
             var heldBack: KeyStoreError? = nil
-            if !due.isEmpty {
-                let candidate = try rotated(old, algorithms: due, now: now)
-                // As `jot keys rotate`: never a JWKS verifiers refuse. An interval shorter than a previous key must stay
-                // published would otherwise pile keys up past the limit; rotation waits until pruning makes room.
-                let published = Self.pruned(candidate.0, policy: effective, now: now).0.records.filter(\.isPublished).count
-                if published > JWKSet.maximumKeyCount {
-                    heldBack = .tooManyPublishedKeys(count: published, limit: JWKSet.maximumKeyCount)
-                } else {
-                    (manifest, newKeys, rotations) = candidate
-                }
+            let published = prunedManifest.records.filter(\.isPublished).count
+            if !rotations.isEmpty, published > JWKSet.maximumKeyCount {
+                heldBack = .tooManyPublishedKeys(count: published, limit: JWKSet.maximumKeyCount)
+                (newKeys, rotations) = ([:], [])
+                (prunedManifest, pruned) = Self.pruned(old, policy: effective, now: now)
             }
-            let (prunedManifest, pruned) = Self.pruned(manifest, policy: effective, now: now)
             let result = AutomaticRotationResult(rotations: rotations, pruned: pruned.removed, waiting: waiting, heldBack: heldBack)
             guard !rotations.isEmpty || !pruned.removed.isEmpty else { return .unchanged(result) }
             return KeySetChange(manifest: prunedManifest, keys: newKeys, result: result)

@@ -59,18 +59,10 @@ public struct PostgresGrantTable: GrantTable {
     }
 
     public func revoke(owner: GrantOwner, now: Double) async throws -> Int {
-        switch owner {
-        case .user(let username):
-            try await count(
-                "revoke a user's grants",
-                "UPDATE jot_grants SET revoked_at = \(now) WHERE username = \(username) AND revoked_at IS NULL RETURNING hash"
-            )
-        case .client(let clientID):
-            try await count(
-                "revoke a client's grants",
-                "UPDATE jot_grants SET revoked_at = \(now) WHERE client_id = \(clientID) AND revoked_at IS NULL RETURNING hash"
-            )
-        }
+        try await count(
+            "revoke \(owner.whose) grants",
+            "UPDATE jot_grants SET revoked_at = \(now) WHERE \(unescaped: owner.column) = \(owner.name) AND revoked_at IS NULL RETURNING hash"
+        )
     }
 
     public func purge(expiredBefore cutoff: Double) async throws -> Int {

@@ -2,8 +2,7 @@ public import Hummingbird
 import Synchronization
 
 /// Answers `405 Method Not Allowed` with an `Allow` header (RFC 9110 §15.5.6) when a path exists but not with the
-/// request's method; Hummingbird's router would say 404, as if the resource did not exist. A path served by `GET` also
-/// allows `HEAD` (the router's `.autoGenerateHeadEndpoints` answers it).
+/// request's method; Hummingbird's router would say 404, as if the resource did not exist.
 ///
 /// Add it first, register the routes, then call ``learnRoutes(of:)`` so it knows them (it sees the router's not-found
 /// answers because router middleware wraps them too). Paths are compared exactly (the routes it serves have no
@@ -14,13 +13,15 @@ public final class MethodNotAllowedMiddleware<Context: RequestContext>: RouterMi
     public init() {}
 
     /// Records the paths and methods `router` serves.
-    public func learnRoutes(of router: Router<Context>) {
+    /// - Parameter headFromGET: the router was built with `.autoGenerateHeadEndpoints` (its `routes` do not list the
+    ///   `HEAD` it answers for every `GET`), so `Allow` names `HEAD` beside `GET`.
+    public func learnRoutes(of router: Router<Context>, headFromGET: Bool = false) {
         var methods: [String: [String]] = [:]
         for route in router.routes {
             methods["\(route.path)".hasPrefix("/") ? "\(route.path)" : "/\(route.path)", default: []].append(route.method.rawValue)
         }
         let table = methods.mapValues { list in
-            (list.contains("GET") && !list.contains("HEAD") ? list + ["HEAD"] : list).sorted().joined(separator: ", ")
+            (headFromGET && list.contains("GET") && !list.contains("HEAD") ? list + ["HEAD"] : list).sorted().joined(separator: ", ")
         }
         allowed.withLock { $0 = table }
     }

@@ -25,6 +25,8 @@ public enum OperatorInput {
     public static let leewayRange: ClosedRange<Int> = 0...600
     /// bcrypt cost (log2 of the rounds).
     public static let bcryptCostRange: ClosedRange<Int> = 4...31
+    /// Seconds between a server's key-store checks: a replica serves a key change at most this late.
+    public static let reloadIntervalRange: ClosedRange<Int> = 1...60
 
     public static func port(_ value: Int, flag: String = "--port") throws(Refusal) -> Int {
         try within(value, portRange, flag: flag)

@@ -81,7 +81,7 @@ public enum IssuerApplication {
                 return try await clients.list().flatMap(\.scopes).filter { seen.insert($0).inserted }.sorted()
             }
         ).addRoutes(to: router)
-        methodNotAllowed.learnRoutes(of: router)
+        methodNotAllowed.learnRoutes(of: router, headFromGET: true)
         return router
     }
 

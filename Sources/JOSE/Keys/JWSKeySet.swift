@@ -27,26 +27,25 @@ public struct JWSKeySet: Sendable {
         indexByKeyID[keyID]?.contains { keys[$0].keyID?.isEquivalentWithSameLength(keyID) == true } ?? false
     }
 
+    /// The key among `offsets` with `keyID` (same length in bytes: the hashed index and `==` are canonical equivalence,
+    /// and a look-alike kid such as U+212A for `K` is not the key's) and `algorithm`.
+    @inline(__always)
+    private func key(_ keyID: String, algorithm: JWSAlgorithm, among offsets: some Sequence<Int>) throws(JOSEError) -> JWSVerificationKey {
+        var first: Int? = nil
+        for offset in offsets where keys[offset].keyID?.isEquivalentWithSameLength(keyID) == true {
+            if keys[offset].algorithm == algorithm { return keys[offset] }
+            if first == nil { first = offset }
+        }
+        guard let first else { throw .unknownKeyID(keyID) }
+        throw .algorithmMismatch(header: algorithm, keyID: keyID, keyAlgorithm: keys[first].algorithm)
+    }
+
     /// The key that must verify a token with this header.
     public func key(for header: JWSHeader) throws(JOSEError) -> JWSVerificationKey {
         if let keyID = header.keyID {
-            if keys.count <= Self.linearLookupLimit {
-                // A few keys (the usual case: current, next, previous) are found faster by comparing than by hashing.
-                var first: Int? = nil
-                for offset in keys.indices where keys[offset].keyID?.isEquivalentWithSameLength(keyID) == true {
-                    if keys[offset].algorithm == header.algorithm { return keys[offset] }
-                    if first == nil { first = offset }
-                }
-                guard let first else { throw .unknownKeyID(keyID) }
-                throw .algorithmMismatch(header: header.algorithm, keyID: keyID, keyAlgorithm: keys[first].algorithm)
-            }
-            // The hashed index is canonical equivalence; a look-alike kid (U+212A for K) is not the key's.
-            guard let candidates = indexByKeyID[keyID]?.filter({ keys[$0].keyID?.isEquivalentWithSameLength(keyID) == true }), !candidates.isEmpty
-            else {
-                throw .unknownKeyID(keyID)
-            }
-            for offset in candidates where keys[offset].algorithm == header.algorithm { return keys[offset] }
-            throw .algorithmMismatch(header: header.algorithm, keyID: keyID, keyAlgorithm: keys[candidates[0]].algorithm)
+            // A few keys (the usual case: current, next, previous) are found faster by comparing than by hashing.
+            if keys.count <= Self.linearLookupLimit { return try key(keyID, algorithm: header.algorithm, among: keys.indices) }
+            return try key(keyID, algorithm: header.algorithm, among: indexByKeyID[keyID] ?? [])
         }
         var match: JWSVerificationKey? = nil
         var count = 0

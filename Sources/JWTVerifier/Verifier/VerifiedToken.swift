@@ -63,7 +63,7 @@ public struct VerifiedToken: Sendable {
                 guard name != "scopes" else {
                     throw .invalidClaim(name: name, reason: "must be an array of strings")
                 }
-                for scope in list.split(whereSeparator: { $0 == " " }) where String(scope).isScopeToken { scopes.insert(String(scope)) }
+                for scope in list.split(separator: " ").map(String.init) where scope.isScopeToken { scopes.insert(scope) }
             case .array(let values) where name != "scope":
                 for element in values {
                     guard case .string(let scope) = element, !scope.isEmpty, !scope.contains(" ") else {

@@ -60,10 +60,10 @@ public struct ServeCommand: AsyncParsableCommand {
     public var reloadInterval: Int = 1
 
     public func validate() throws {
-        guard (1...60).contains(reloadInterval) else {
-            throw ValidationError(
-                "--reload-interval \(reloadInterval) is out of range: use 1–60 seconds (a replica serves a key change at most this late)"
-            )
+        do {
+            _ = try OperatorInput.within(reloadInterval, OperatorInput.reloadIntervalRange, flag: "--reload-interval", unit: " seconds")
+        } catch {
+            throw ValidationError(error.description)
         }
     }
     @Flag(

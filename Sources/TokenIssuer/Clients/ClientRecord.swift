@@ -55,6 +55,9 @@ public struct ClientRecord: Sendable, Hashable {
 
     /// The scopes as one RFC 6749 §3.3 `scope` value.
     public var scope: String { scopes.joined(separator: " ") }
+
+    /// The audiences the client may ask for: its own, or the issuer's `defaultAudience` when it has none.
+    public func audiences(defaultAudience: String) -> [String] { audiences.isEmpty ? [defaultAudience] : audiences }
 }
 
 /// An OAuth grant type (RFC 6749 §4) a client may be allowed to use.

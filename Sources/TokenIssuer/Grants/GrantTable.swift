@@ -25,6 +25,29 @@ public enum GrantOwner: Sendable, Hashable {
     case user(String)
     /// Every grant issued to a client: a removed client (its id may be registered again, by someone else).
     case client(String)
+
+    /// The username or client id.
+    public var name: String {
+        switch self {
+        case .user(let name), .client(let name): name
+        }
+    }
+
+    /// The grants tables' column that holds ``name`` (the SQL backends).
+    public var column: String {
+        switch self {
+        case .user: "username"
+        case .client: "client_id"
+        }
+    }
+
+    /// "a user's" or "a client's", for the operation in errors.
+    public var whose: String {
+        switch self {
+        case .user: "a user's"
+        case .client: "a client's"
+        }
+    }
 }
 
 /// What a grant is.

@@ -77,20 +77,11 @@ public struct SQLiteGrantTable: GrantTable {
     }
 
     public func revoke(owner: GrantOwner, now: Double) async throws -> Int {
-        switch owner {
-        case .user(let username):
-            try await query(
-                "revoke a user's grants",
-                "UPDATE grants SET revoked_at = ? WHERE username = ? AND revoked_at IS NULL RETURNING hash",
-                [.float(now), .text(username)]
-            ).count
-        case .client(let clientID):
-            try await query(
-                "revoke a client's grants",
-                "UPDATE grants SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL RETURNING hash",
-                [.float(now), .text(clientID)]
-            ).count
-        }
+        try await query(
+            "revoke \(owner.whose) grants",
+            "UPDATE grants SET revoked_at = ? WHERE \(owner.column) = ? AND revoked_at IS NULL RETURNING hash",
+            [.float(now), .text(owner.name)]
+        ).count
     }
 
     public func purge(expiredBefore cutoff: Double) async throws -> Int {

@@ -18,6 +18,11 @@ struct AuthorizationRequest: Sendable, Hashable {
         case redirect(OAuthError.Code, String, redirectURI: String, state: String?)
     }
 
+    /// A refusal sent back to this request's redirect URI with its state.
+    func refusal(_ code: OAuthError.Code, _ message: String) -> Refusal {
+        .redirect(code, message, redirectURI: redirectURI, state: state)
+    }
+
     /// The parameters an authorization request carries from page to page.
     static let parameters = [
         "response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "nonce", "resource", "prompt",
@@ -50,7 +55,7 @@ struct AuthorizationRequest: Sendable, Hashable {
                 "The request has no redirect_uri, and \(client.id) has \(client.redirectURIs.isEmpty ? "none" : "several") registered."
             )
         }
-        let state = form.all("state").count == 1 ? form["state"] : nil
+        let state = form["state"]
         for name in parameters where name != "resource" && form.all(name).count > 1 {
             throw Refusal.redirect(
                 .invalidRequest,
@@ -88,7 +93,7 @@ struct AuthorizationRequest: Sendable, Hashable {
         } catch {
             throw refuse(.invalidScope, error.message)
         }
-        let allowed = client.audiences.isEmpty ? [defaultAudience] : client.audiences
+        let allowed = client.audiences(defaultAudience: defaultAudience)
         let audiences: [String]
         do {
             audiences = try OAuthController.audiences(

@@ -96,22 +96,12 @@ struct AuthorizeController: Sendable {
             }
             if authorization.promptNone {
                 // OpenID Connect Core §3.1.2.1: prompt=none shows no page at all.
-                throw AuthorizationRequest.Refusal.redirect(
-                    .consentRequired,
-                    "the user must approve this application first; send them without prompt=none",
-                    redirectURI: authorization.redirectURI,
-                    state: authorization.state
-                )
+                throw authorization.refusal(.consentRequired, "the user must approve this application first; send them without prompt=none")
             }
             return consentPage(authorization, username: session.username, csrf: csrf)
         }
         if authorization.promptNone {
-            throw AuthorizationRequest.Refusal.redirect(
-                .loginRequired,
-                "the user is not signed in",
-                redirectURI: authorization.redirectURI,
-                state: authorization.state
-            )
+            throw authorization.refusal(.loginRequired, "the user is not signed in")
         }
         return loginPage(authorization, csrf: csrf, username: "", error: nil)
     }
@@ -205,11 +195,9 @@ struct AuthorizeController: Sendable {
     func validate(_ form: FormParameters) async throws -> AuthorizationRequest {
         let authorization = try await AuthorizationRequest.validate(form, clients: clients, defaultAudience: configuration.defaultAudience)
         if authorization.scopes.contains("openid"), TokenMinter.idTokenAlgorithms(keys.current).isEmpty {
-            throw AuthorizationRequest.Refusal.redirect(
+            throw authorization.refusal(
                 .invalidScope,
-                "openid is not available: this issuer has no asymmetric key to sign ID tokens (`jot keys init --alg ES256`)",
-                redirectURI: authorization.redirectURI,
-                state: authorization.state
+                "openid is not available: this issuer has no asymmetric key to sign ID tokens (`jot keys init --alg ES256`)"
             )
         }
         return authorization
@@ -218,12 +206,7 @@ struct AuthorizeController: Sendable {
     /// A code for the request, and the redirect that delivers it.
     func approve(_ authorization: AuthorizationRequest, username: String, authTime: Int) async throws -> Response {
         guard let user = try await users.user(named: username) else {
-            throw AuthorizationRequest.Refusal.redirect(
-                .accessDenied,
-                "the user no longer exists",
-                redirectURI: authorization.redirectURI,
-                state: authorization.state
-            )
+            throw authorization.refusal(.accessDenied, "the user no longer exists")
         }
         let code = try await grants.issueCode(
             GrantStore.Authorization(

@@ -39,7 +39,7 @@ struct OAuthController: Sendable {
         var configuration = logins
         configuration.maxInFlightPerAddress = Int.max
         configuration.chargesOnAdmission = false
-        configuration.userBurst = Int.max
+        configuration.userBurst = .max
         return configuration
     }
 
@@ -109,7 +109,7 @@ struct OAuthController: Sendable {
     func clientCredentials(_ form: FormParameters, client: ClientRecord, context: BasicRequestContext) async throws(OAuthError) -> Response {
         let holder = "client '\(client.id)'"
         let scopes = try Self.scopes(requested: form["scope"], allowed: client.scopes, holder: holder)
-        let allowed = allowedAudiences(client)
+        let allowed = client.audiences(defaultAudience: configuration.defaultAudience)
         let audiences = try Self.audiences(resources: form.all("resource"), allowed: allowed, whenNone: [allowed[0]], holder: holder)
         let grant = TokenMinter.Grant(subject: client.id, clientID: client.id, scopes: scopes, audiences: audiences, lifetime: lifetime(client))
         return try await issue(grant, client: client, kind: .clientCredentials, context: context)
@@ -130,11 +130,11 @@ struct OAuthController: Sendable {
         }
         let (authorization, family) = try await valid(redemption, client: client, what: "authorization code")
         if let redirectURI = form["redirect_uri"], redirectURI != authorization.redirectURI {
-            _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+            await revoke(family: family)
             throw OAuthError(.invalidGrant, "redirect_uri differs from the one the code was issued for")
         }
         guard let challenge = authorization.codeChallenge, PKCE.verifies(verifier, challenge: challenge) else {
-            _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+            await revoke(family: family)
             throw OAuthError(.invalidGrant, "code_verifier does not match the code_challenge (PKCE)")
         }
         let grant = try await userGrant(authorization, family: family, form: form, client: client, kind: .authorizationCode)
@@ -172,7 +172,7 @@ struct OAuthController: Sendable {
                 throw OAuthError(.invalidGrant, "the refresh token was already used; everything issued with it has been revoked")
             default:
                 // Revoked or expired in the meantime: the new token goes with its family.
-                _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+                await revoke(family: family)
                 throw OAuthError(.invalidGrant, "the refresh token is invalid, expired or revoked")
             }
         }
@@ -209,9 +209,15 @@ struct OAuthController: Sendable {
     /// A code or refresh token presented by another client than its own is refused, and its family revoked.
     private func owned(_ authorization: GrantStore.Authorization, family: String, by client: ClientRecord, what: String) async throws(OAuthError) {
         guard authorization.clientID == client.id else {
-            _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+            await revoke(family: family)
             throw OAuthError(.invalidGrant, "the \(what) was issued to another client")
         }
+    }
+
+    /// Revokes a code's or refresh token's family while refusing the request; the refusal is what the client hears, so
+    /// a store failure here is not reported over it.
+    private func revoke(family: String) async {
+        _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
     }
 
     private func context(log message: String, client: String) {
@@ -247,7 +253,7 @@ struct OAuthController: Sendable {
             throw Self.storeUnavailable
         }
         guard let user else {
-            _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+            await revoke(family: family)
             throw OAuthError(.invalidGrant, "the user of this grant no longer exists")
         }
         var stored = authorization
@@ -257,7 +263,7 @@ struct OAuthController: Sendable {
         let allowed = client.audiences.isEmpty ? configuration.audiences : client.audiences
         stored.audiences = authorization.audiences.filter(allowed.contains)
         guard !stored.audiences.isEmpty else {
-            _ = try? await grants.table.revoke(family: family, now: clock.now.timeIntervalSince1970)
+            await revoke(family: family)
             throw OAuthError(
                 .invalidGrant,
                 "client '\(client.id)' may no longer obtain tokens for \(authorization.audiences.joined(separator: " ")) "
@@ -393,11 +399,6 @@ struct OAuthController: Sendable {
             if !result.contains(token) { result.append(token) }
         }
         return result
-    }
-
-    /// The audiences a client may obtain tokens for: its registered ones, or the issuer's default audience.
-    func allowedAudiences(_ client: ClientRecord) -> [String] {
-        client.audiences.isEmpty ? [configuration.defaultAudience] : client.audiences
     }
 
     /// RFC 8707 §2: each `resource` must be one of `allowed` (what `holder`, a client or a grant, may have);
